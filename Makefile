@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make book` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CHAPTERS_MD := $(sort $(wildcard chapters/*.md))
+TEST_BUILD := _build/test
+
+.PHONY: book test install lint unit notebooks nbmake book-strict book-checks sync clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Execute every chapter (with Jupyter Book's cache) and render the HTML book into _build/html.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html
+	@echo "Open _build/html/index.html"
+
+## Everything CI checks: lint, unit tests, chapters through nbmake, a strict book build, HTML checks.
+test: $(STAMP) lint unit notebooks nbmake book-strict book-checks
+
+lint: $(STAMP)
+	$(BIN)/ruff check unet_tutorial tests
+	$(BIN)/ruff format --check unet_tutorial tests
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+## The .ipynb beside each chapter (for Colab) must match its MyST source.
+notebooks: $(STAMP)
+	$(BIN)/python -m unet_tutorial.notebooks check $(CHAPTERS_MD)
+
+nbmake: $(STAMP)
+	UNET_TUTORIAL_PROFILE=smoke $(BIN)/python -m pytest --nbmake --nbmake-timeout=600 -p no:cacheprovider chapters/*.ipynb
+
+book-strict: $(STAMP)
+	rm -rf $(TEST_BUILD)
+	UNET_TUTORIAL_PROFILE=smoke $(BIN)/jupyter-book build . --path-output $(TEST_BUILD) -W -n --keep-going --builder html
+
+book-checks: $(STAMP)
+	$(BIN)/python -m pytest tests/book --html-dir $(TEST_BUILD)/_build/html
+
+## Regenerate the Colab notebooks from the MyST chapters after editing them.
+sync: $(STAMP)
+	$(BIN)/python -m unet_tutorial.notebooks sync $(CHAPTERS_MD)
+
+clean:
+	rm -rf _build

@@ -1,0 +1,96 @@
+"""The built HTML book: every page exists, links and images resolve, chapters launch in Colab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return files
+
+
+def repository() -> tuple[str, str]:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    return config["url"].rstrip("/"), config.get("branch", "main")
+
+
+PAGES = toc_files()
+CHAPTERS = [page for page in PAGES if page.startswith("chapters/")]
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def local_target(page: Path, reference: str) -> tuple[Path, str] | None:
+    """The file (and fragment) a relative link points at, or None for external links."""
+    parts = urlsplit(reference)
+    if parts.scheme or parts.netloc or reference.startswith(("mailto:", "javascript:")):
+        return None
+    target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+    return target, parts.fragment
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_toc_page_is_built(html_dir: Path, page: str) -> None:
+    assert (html_dir / f"{page}.html").is_file(), f"{page} is in _toc.yml but was not built"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_internal_links_resolve(html_dir: Path, page: str) -> None:
+    path = html_dir / f"{page}.html"
+    broken = []
+    for anchor in soup(path).find_all("a", href=True):
+        target = local_target(path, anchor["href"])
+        if target is None:
+            continue
+        file, fragment = target
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_file():
+            broken.append(anchor["href"])
+        elif fragment and file.suffix == ".html":
+            ids = {tag["id"] for tag in soup(file).find_all(id=True)}
+            if unquote(fragment) not in ids:
+                broken.append(anchor["href"])
+    assert not broken, f"{page}: broken internal links {broken}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_images_resolve(html_dir: Path, page: str) -> None:
+    path = html_dir / f"{page}.html"
+    missing = []
+    for image in soup(path).find_all("img", src=True):
+        if image["src"].startswith("data:"):
+            continue
+        target = local_target(path, image["src"])
+        if target is not None and not target[0].is_file():
+            missing.append(image["src"])
+    assert not missing, f"{page}: images that do not resolve {missing}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_has_open_in_colab_link(html_dir: Path, page: str) -> None:
+    url, branch = repository()
+    owner_repo = urlsplit(url).path.strip("/")
+    expected = (
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{page}.ipynb"
+    )
+    links = [a["href"] for a in soup(html_dir / f"{page}.html").find_all("a", href=True)]
+    assert expected in links, f"{page}: no 'Open in Colab' link to {expected}"
+    assert (ROOT / f"{page}.ipynb").is_file(), f"the Colab link of {page} points at a missing file"
+
+
+def test_book_has_chapters() -> None:
+    assert CHAPTERS, "_toc.yml lists no chapter"
