@@ -22,6 +22,39 @@ PROFILE_ENV_VAR = "UNET_TUTORIAL_PROFILE"
 
 
 @dataclass(frozen=True)
+class TrainingPlan:
+    """How chapters 8-10 train the flood segmenter (used by :mod:`unet_tutorial.experiment`).
+
+    Attributes:
+        model: ``"vgg19_unet"`` (the original's model) or a padded U-Net trained from scratch:
+            ``"attention_unet"``, ``"unet_plus_plus"``, ``"vnet_style"``.
+        width: channels of the first level of a from-scratch model (ignored for ``vgg19_unet``).
+        pretrained: ``"auto"``, ``True`` or ``False``: ImageNet weights for the VGG19 encoder.
+        loss: ``"bce"`` (the original's) or ``"bce+dice"``.
+        monitor: what early stopping watches on the validation split (``"val_loss"``/``"val_iou"``).
+        epochs, lr, patience, min_epochs: the first stage (encoder frozen for ``vgg19_unet``).
+        finetune_epochs, finetune_lr, finetune_patience, finetune_min_epochs: the second stage
+            (for ``vgg19_unet`` with encoder blocks from ``unfreeze_from_block`` on unfrozen).
+        unfreeze_from_block: first VGG19 block (1-5) trained in the second stage.
+    """
+
+    model: str
+    width: int
+    pretrained: bool | str
+    loss: str
+    monitor: str
+    epochs: int
+    lr: float
+    patience: int
+    min_epochs: int
+    finetune_epochs: int
+    finetune_lr: float
+    finetune_patience: int
+    finetune_min_epochs: int
+    unfreeze_from_block: int = 5
+
+
+@dataclass(frozen=True)
 class Profile:
     """The sizes one profile gives the chapters.
 
@@ -35,6 +68,8 @@ class Profile:
         base_channels: channels of the first level of the small U-Nets built in the chapters.
         demo_steps: optimisation steps of the small in-chapter experiments (chapter 4).
         demo_image_size: image side of the synthetic data in the in-chapter experiments.
+        compare_epochs: training epochs of each model in the comparison of chapter 11.
+        training: how the flood segmenter of chapters 8-10 is trained (:class:`TrainingPlan`).
     """
 
     name: str
@@ -46,6 +81,8 @@ class Profile:
     base_channels: int
     demo_steps: int
     demo_image_size: int
+    compare_epochs: int
+    training: TrainingPlan
 
     def replace(self, **changes: object) -> Profile:
         """A copy of this profile with some fields changed (for experiments in a notebook)."""
@@ -63,6 +100,22 @@ PROFILES: dict[str, Profile] = {
         base_channels=8,
         demo_steps=30,
         demo_image_size=32,
+        compare_epochs=1,
+        training=TrainingPlan(
+            model="attention_unet",
+            width=4,
+            pretrained=False,
+            loss="bce+dice",
+            monitor="val_iou",
+            epochs=2,
+            lr=1e-3,
+            patience=2,
+            min_epochs=1,
+            finetune_epochs=1,
+            finetune_lr=1e-4,
+            finetune_patience=1,
+            finetune_min_epochs=1,
+        ),
     ),
     "cpu": Profile(
         name="cpu",
@@ -74,6 +127,22 @@ PROFILES: dict[str, Profile] = {
         base_channels=16,
         demo_steps=400,
         demo_image_size=48,
+        compare_epochs=6,
+        training=TrainingPlan(
+            model="attention_unet",
+            width=16,
+            pretrained=False,
+            loss="bce+dice",
+            monitor="val_iou",
+            epochs=20,
+            lr=1e-3,
+            patience=6,
+            min_epochs=10,
+            finetune_epochs=6,
+            finetune_lr=1e-4,
+            finetune_patience=3,
+            finetune_min_epochs=3,
+        ),
     ),
     "gpu": Profile(
         name="gpu",
@@ -85,6 +154,24 @@ PROFILES: dict[str, Profile] = {
         base_channels=64,
         demo_steps=1500,
         demo_image_size=64,
+        compare_epochs=40,
+        # The original recipe with its defects fixed (see chapter 8).
+        training=TrainingPlan(
+            model="vgg19_unet",
+            width=64,
+            pretrained="auto",
+            loss="bce",
+            monitor="val_loss",
+            epochs=200,
+            lr=1e-3,
+            patience=20,
+            min_epochs=10,
+            finetune_epochs=100,
+            finetune_lr=1e-4,
+            finetune_patience=10,
+            finetune_min_epochs=1,
+            unfreeze_from_block=5,
+        ),
     ),
 }
 
@@ -95,7 +182,7 @@ def default_profile_name() -> str:
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """The profile called ``name``, else the one named by ``UNET_TUTORIAL_PROFILE``, else the default.
+    """The profile ``name``, else the one named by ``UNET_TUTORIAL_PROFILE``, else the default.
 
     Raises:
         ValueError: for an unknown profile name, listing the known ones.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import textwrap
 
 import numpy as np
 import torch
@@ -24,7 +25,7 @@ def seed_everything(seed: int = 42) -> torch.Generator:
     """
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- seeds legacy global-state NumPy code in libraries
     torch.manual_seed(seed)  # also seeds every CUDA device
     generator = torch.Generator()
     generator.manual_seed(seed)
@@ -49,5 +50,5 @@ def start_chapter(seed: int = 42) -> Profile:
     profile = get_profile()
     seed_everything(seed)
     print(describe_runtime(profile.name))
-    print(f"profile '{profile.name}': {profile.description}")
+    print(textwrap.fill(f"profile '{profile.name}': {profile.description}", width=72))
     return profile

@@ -84,9 +84,7 @@ def test_images_resolve(html_dir: Path, page: str) -> None:
 def test_chapter_has_open_in_colab_link(html_dir: Path, page: str) -> None:
     url, branch = repository()
     owner_repo = urlsplit(url).path.strip("/")
-    expected = (
-        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{page}.ipynb"
-    )
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{page}.ipynb"
     links = [a["href"] for a in soup(html_dir / f"{page}.html").find_all("a", href=True)]
     assert expected in links, f"{page}: no 'Open in Colab' link to {expected}"
     assert (ROOT / f"{page}.ipynb").is_file(), f"the Colab link of {page} points at a missing file"

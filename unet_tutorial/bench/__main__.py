@@ -1,4 +1,4 @@
-"""Dispatch ``python -m unet_tutorial.bench NAME [options]`` to ``unet_tutorial.bench.NAME.main``."""
+"""Dispatch ``python -m unet_tutorial.bench NAME [options]`` to ``bench.NAME.main``."""
 
 from __future__ import annotations
 
