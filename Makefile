@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CHAPTERS_MD := $(sort $(wildcard chapters/*.md))
 TEST_BUILD := _build/test
 
-.PHONY: book test install lint unit notebooks nbmake book-strict book-checks sync clean
+.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,9 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-## Everything CI checks: lint, unit tests, chapters through nbmake, a strict book build, HTML checks.
-test: $(STAMP) lint unit notebooks nbmake book-strict book-checks
+## Everything CI checks: lint, unit tests, chapters through nbmake, a strict book build, HTML checks,
+## the book in a browser.
+test: $(STAMP) lint unit notebooks nbmake book-strict book-checks browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check unet_tutorial tests
@@ -47,6 +48,11 @@ book-strict: $(STAMP)
 
 book-checks: $(STAMP)
 	$(BIN)/python -m pytest tests/book --html-dir $(TEST_BUILD)/_build/html
+
+## The built book in headless Chromium (screenshots in _build/screenshots). Without chromium and
+## chromium-driver it is skipped, saying why; with CI=true it fails instead.
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser --html-dir $(TEST_BUILD)/_build/html -rfEs
 
 ## Regenerate the Colab notebooks from the MyST chapters after editing them.
 sync: $(STAMP)
