@@ -8,9 +8,9 @@ Two pipelines serve the same pairs at the same size (224×224 by default, the or
 - **package**: :class:`~unet_tutorial.data.datasets.FloodDataset`: each photo decoded and shrunk
   once into the cache, then only the cheap augmentations run per epoch.
 
-Both use a single-process DataLoader (batch 16) and one torch thread by default. The package's
-time is also given for its first epoch with an empty cache and for a new process reading the
-on-disk cache.
+Both use a single-process DataLoader (batch 16) and one torch thread by default; the steady-state
+epochs are timed twice and the faster counts. The package's time is also given for its first
+epoch with an empty cache and for a new run reading the on-disk cache.
 """
 
 from __future__ import annotations
@@ -67,6 +67,13 @@ def epoch_rate(dataset: Dataset, batch_size: int) -> tuple[float, float]:
     return seconds, count / seconds
 
 
+def best_epoch(dataset: Dataset, batch_size: int, repeats: int) -> tuple[float, float]:
+    """The fastest of ``repeats`` epochs, as ``(seconds, images per second)``."""
+    return min(
+        (epoch_rate(dataset, batch_size) for _ in range(max(1, repeats))), key=lambda r: r[0]
+    )
+
+
 def synthetic_photos(folder: Path, count: int, size: tuple[int, int]) -> list[Pair]:
     """Write ``count`` synthetic scenes as large JPEG photos + PNG masks (no real data here)."""
     (folder / "images").mkdir(parents=True)
@@ -98,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         help="torch threads (default 1, as in DataLoader workers; on a busy machine more "
         "threads make batching slow and noisy)",
     )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help="epochs timed for the steady-state figures; the fastest counts (default 2), "
+        "which filters out bursts of load from other processes",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -112,14 +126,15 @@ def main(argv: list[str] | None = None) -> int:
             where = "synthetic scenes saved as 2048×1365 JPEGs (no real dataset found)"
         pairs = pairs[: args.limit] if args.limit else pairs
         size = args.image_size
+        best = f" (best of {args.repeats} epochs)" if args.repeats > 1 else ""
         print(f"data benchmark: {len(pairs)} pairs from the {where}; {size}×{size}, ", end="")
         print(f"batch {args.batch_size}, {torch.get_num_threads()} torch threads, 1 process")
 
         start = time.perf_counter()
         original = OriginalStyleDataset(pairs, size)
         print(f"original: holding the full-size images took {time.perf_counter() - start:.1f} s")
-        seconds, original_rate = epoch_rate(original, args.batch_size)
-        print(f"original: one epoch {seconds:.2f} s = {original_rate:.1f} images/s")
+        seconds, original_rate = best_epoch(original, args.batch_size, args.repeats)
+        print(f"original: one epoch {seconds:.2f} s = {original_rate:.1f} images/s{best}")
         del original
 
         cache_dir = Path(scratch) / "cache"
@@ -131,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         disk = FloodDataset(pairs, size, transform, cache=DecodedCache(size, cache_dir))
         seconds, disk_rate = epoch_rate(disk, args.batch_size)
         print(f"package:  new run, on-disk cache {seconds:.2f} s = {disk_rate:.1f} images/s")
-        seconds, rate = epoch_rate(disk, args.batch_size)
-        print(f"package:  later epoch, in memory {seconds:.2f} s = {rate:.1f} images/s")
+        seconds, rate = best_epoch(disk, args.batch_size, args.repeats)
+        print(f"package:  later epoch, in memory {seconds:.2f} s = {rate:.1f} images/s{best}")
         print(f"ratio package/original (later epochs): {rate / original_rate:.1f}x")
         disk_ratio = disk_rate / original_rate
         print(f"ratio package/original (new run from the disk cache): {disk_ratio:.1f}x")

@@ -1,0 +1,124 @@
+"""Augmentation and normalisation pipelines (albumentations), and ``denormalize`` for display.
+
+Geometric transforms act on the image and the mask together, so they stay aligned; masks are
+always resized with nearest neighbour so they stay 0/1. Colour transforms act on the image only
+and come *before* ``Normalize``: brightness and contrast are meant for 0-255 pixels, and on
+normalised values they would shift the ImageNet statistics the encoder expects (the original
+tutorial had this order backwards; :func:`original_transforms` keeps it for the benchmark).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+# albumentations looks for a newer release on PyPI at import time and warns on stderr when it
+# cannot reach it (offline machines, CI): the book does not want that warning in its pages.
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+import albumentations as A  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from albumentations.pytorch import ToTensorV2  # noqa: E402
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def reseed(pipeline: A.Compose, seed: int) -> A.Compose:
+    """Make ``pipeline``'s random draws a function of ``seed``: all its transforms share one
+    NumPy and one Python generator seeded with it, drawing from them in turn.
+
+    Why not ``A.Compose(..., seed=seed)``: albumentations 2 then gives every transform its own
+    generator *with the same seed*, so the two flips (same probability) draw the same number and
+    always flip together: the image is only ever kept or turned by 180°.
+    """
+    pipeline.set_random_state(np.random.default_rng(seed), random.Random(seed))
+    return pipeline
+
+
+def _resize(image_size: int) -> A.Resize:
+    return A.Resize(
+        image_size,
+        image_size,
+        interpolation=cv2.INTER_AREA,
+        mask_interpolation=cv2.INTER_NEAREST,
+    )
+
+
+def train_transforms(
+    image_size: int,
+    *,
+    shift_scale_rotate: bool = False,
+    color: bool = True,
+    normalize: bool = True,
+    seed: int | None = None,
+) -> A.Compose:
+    """Training pipeline: resize, flips (p=0.75 each, as the original), optional shift-scale-rotate,
+    brightness/contrast (±0.4), then Normalize (ImageNet) and ToTensorV2.
+
+    Args:
+        image_size: output side S; images come out as 3×S×S float tensors, masks as S×S.
+        shift_scale_rotate: add a random shift (±6 %), scale (0.9-1.1) and rotation (±15°).
+        color: add the brightness/contrast change.
+        normalize: end with Normalize + ToTensorV2 (``False`` keeps uint8 H×W×3 arrays, for
+            figures).
+        seed: seeds the pipeline's random draws (see :func:`reseed`; ``None``: fresh entropy).
+            The datasets of this package reseed it for every sample from PyTorch's generator,
+            so ``torch.manual_seed`` fixes the augmentations.
+    """
+    steps: list = [_resize(image_size), A.HorizontalFlip(p=0.75), A.VerticalFlip(p=0.75)]
+    if shift_scale_rotate:
+        # ShiftScaleRotate is deprecated in albumentations 2; Affine does the same job.
+        steps.append(
+            A.Affine(
+                translate_percent=(-0.0625, 0.0625),
+                scale=(0.9, 1.1),
+                rotate=(-15, 15),
+                interpolation=cv2.INTER_LINEAR,
+                mask_interpolation=cv2.INTER_NEAREST,
+                border_mode=cv2.BORDER_REFLECT_101,
+                p=0.5,
+            )
+        )
+    if color:
+        steps.append(A.RandomBrightnessContrast(brightness_limit=0.4, contrast_limit=0.4, p=1.0))
+    if normalize:
+        steps += [A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD), ToTensorV2()]
+    pipeline = A.Compose(steps)
+    return pipeline if seed is None else reseed(pipeline, seed)
+
+
+def eval_transforms(image_size: int, *, normalize: bool = True) -> A.Compose:
+    """Evaluation pipeline: resize (mask by nearest neighbour), Normalize, ToTensorV2."""
+    steps: list = [_resize(image_size)]
+    if normalize:
+        steps += [A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD), ToTensorV2()]
+    return A.Compose(steps)
+
+
+def original_transforms(image_size: int = 224, seed: int | None = None) -> A.Compose:
+    """The original tutorial's training pipeline, order included (Normalize before the colour
+    change): kept only to compare speed and to show the pitfall."""
+    pipeline = A.Compose(
+        [
+            A.Resize(image_size, image_size),
+            A.HorizontalFlip(p=0.75),
+            A.VerticalFlip(p=0.75),
+            A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD),
+            A.RandomBrightnessContrast(brightness_limit=0.4, contrast_limit=0.4, p=1.0),
+            ToTensorV2(),
+        ]
+    )
+    return pipeline if seed is None else reseed(pipeline, seed)
+
+
+def denormalize(images: torch.Tensor) -> torch.Tensor:
+    """Undo ImageNet normalisation for display: 3×H×W or N×3×H×W in, same shape in [0, 1] out."""
+    if images.ndim not in (3, 4) or images.shape[-3] != 3:
+        raise ValueError(f"expected 3×H×W or N×3×H×W images, got shape {tuple(images.shape)}")
+    shape = (3, 1, 1)
+    mean = torch.tensor(IMAGENET_MEAN, dtype=images.dtype, device=images.device).view(shape)
+    std = torch.tensor(IMAGENET_STD, dtype=images.dtype, device=images.device).view(shape)
+    return (images * std + mean).clamp(0, 1)
