@@ -68,7 +68,9 @@ class Profile:
         base_channels: channels of the first level of the small U-Nets built in the chapters.
         demo_steps: optimisation steps of the small in-chapter experiments (chapter 4).
         demo_image_size: image side of the synthetic data in the in-chapter experiments.
+        compare_image_size: image side every model of the comparison of chapter 11 trains on.
         compare_epochs: training epochs of each model in the comparison of chapter 11.
+        overfit_steps: steps of the one-batch overfitting check of chapter 6.
         training: how the flood segmenter of chapters 8-10 is trained (:class:`TrainingPlan`).
     """
 
@@ -81,7 +83,9 @@ class Profile:
     base_channels: int
     demo_steps: int
     demo_image_size: int
+    compare_image_size: int
     compare_epochs: int
+    overfit_steps: int
     training: TrainingPlan
 
     def replace(self, **changes: object) -> Profile:
@@ -100,7 +104,9 @@ PROFILES: dict[str, Profile] = {
         base_channels=8,
         demo_steps=30,
         demo_image_size=32,
+        compare_image_size=32,
         compare_epochs=1,
+        overfit_steps=4,
         training=TrainingPlan(
             model="attention_unet",
             width=4,
@@ -125,23 +131,25 @@ PROFILES: dict[str, Profile] = {
         epochs=20,
         max_samples=None,
         base_channels=16,
-        demo_steps=400,
+        demo_steps=300,
         demo_image_size=48,
-        compare_epochs=6,
+        compare_image_size=64,
+        compare_epochs=5,
+        overfit_steps=25,
         training=TrainingPlan(
             model="attention_unet",
             width=16,
             pretrained=False,
             loss="bce+dice",
             monitor="val_iou",
-            epochs=20,
+            epochs=30,
             lr=1e-3,
             patience=6,
             min_epochs=10,
             finetune_epochs=6,
             finetune_lr=1e-4,
             finetune_patience=3,
-            finetune_min_epochs=3,
+            finetune_min_epochs=2,
         ),
     ),
     "gpu": Profile(
@@ -154,7 +162,9 @@ PROFILES: dict[str, Profile] = {
         base_channels=64,
         demo_steps=1500,
         demo_image_size=64,
+        compare_image_size=224,
         compare_epochs=40,
+        overfit_steps=100,
         # The original recipe with its defects fixed (see chapter 8).
         training=TrainingPlan(
             model="vgg19_unet",

@@ -1,0 +1,130 @@
+"""The command line: `predict` end to end on a temporary photo, its errors, and a tiny `train`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from unet_tutorial.__main__ import main
+from unet_tutorial.experiment import build_model
+from unet_tutorial.profiles import PROFILES
+from unet_tutorial.train import TrainConfig, Trainer
+
+SPEC = {"name": "attention_unet", "kwargs": {"num_classes": 1, "base_channels": 2}}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    """A best.pt of a tiny model, written by the Trainer as a real run writes it."""
+    torch.manual_seed(0)
+    model = build_model(SPEC)
+    batch = (torch.randn(2, 3, 32, 32), (torch.rand(2, 1, 32, 32) > 0.5).float())
+    run = tmp_path / "run"
+    meta = {"model": SPEC, "image_size": 32}
+    Trainer(model, TrainConfig(epochs=1), run_dir=run, device="cpu", meta=meta, verbose=False).fit(
+        [batch], [batch]
+    )
+    return run / "best.pt"
+
+
+def photo(path, size=(53, 37), mode="RGB"):
+    rng = np.random.default_rng(0)
+    channels = 4 if mode == "RGBA" else 3
+    array = rng.integers(0, 255, (size[1], size[0], channels), dtype=np.uint8)
+    Image.fromarray(array, mode).save(path, format="PNG")
+    return path
+
+
+def test_predict_writes_mask_and_overlay_at_the_original_size(tmp_path, checkpoint, capsys):
+    # a PNG named .jpg with an alpha channel: opened by content, converted to RGB
+    image = photo(tmp_path / "street.jpg", mode="RGBA")
+    out = tmp_path / "out"
+    code = main(["predict", "--checkpoint", str(checkpoint), str(image), "--out", str(out)])
+    assert code == 0
+    mask = np.asarray(Image.open(out / "street_mask.png"))
+    overlay = Image.open(out / "street_overlay.png")
+    assert mask.shape == (37, 53)
+    assert set(np.unique(mask)) <= {0, 255}
+    assert overlay.size == (53, 37) and overlay.mode == "RGB"
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary == {"images": 1, "failed": 0, "out": str(out)}
+
+
+def test_predict_reports_a_missing_checkpoint(tmp_path, capsys):
+    image = photo(tmp_path / "a.png")
+    code = main(["predict", "--checkpoint", str(tmp_path / "nope.pt"), str(image), "--out", "x"])
+    assert code == 2
+    assert "nope.pt" in capsys.readouterr().err
+
+
+def test_predict_reports_an_incompatible_checkpoint(tmp_path, checkpoint, capsys):
+    image = photo(tmp_path / "a.png")
+    saved = torch.load(checkpoint, weights_only=True)
+    saved["meta"] = {}
+    torch.save(saved, tmp_path / "no_meta.pt")
+    assert (
+        main(["predict", "--checkpoint", str(tmp_path / "no_meta.pt"), str(image)] + ["--out", "x"])
+        == 2
+    )
+    assert "incompatible" in capsys.readouterr().err
+    saved["meta"] = {
+        "model": {**SPEC, "kwargs": {"num_classes": 1, "base_channels": 4}},
+        "image_size": 32,
+    }
+    torch.save(saved, tmp_path / "wrong.pt")
+    assert (
+        main(["predict", "--checkpoint", str(tmp_path / "wrong.pt"), str(image), "--out", "x"]) == 2
+    )
+    assert "incompatible" in capsys.readouterr().err
+
+
+def test_predict_names_an_unreadable_image_and_goes_on(tmp_path, checkpoint, capsys):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"this is not a photo")
+    good = photo(tmp_path / "good.png")
+    out = tmp_path / "out"
+    code = main(
+        ["predict", "--checkpoint", str(checkpoint), str(broken), str(good), "--out", str(out)]
+    )
+    assert code == 1
+    assert "broken.jpg" in capsys.readouterr().err
+    assert (out / "good_mask.png").is_file() and not (out / "broken_mask.png").exists()
+
+
+def test_train_command_writes_a_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
+    monkeypatch.delenv("UNET_TUTORIAL_DATA", raising=False)
+    smoke = PROFILES["smoke"]
+    tiny = dataclasses.replace(
+        smoke,
+        name="tiny",
+        image_size=32,
+        max_samples=9,
+        training=dataclasses.replace(smoke.training, width=2, epochs=1, finetune_epochs=1),
+    )
+    monkeypatch.setitem(PROFILES, "tiny", tiny)
+    assert main(["train", "--profile", "tiny", "--stage", "train"]) == 0
+    run = tmp_path / "data" / "runs" / "tiny-synthetic-train"
+    metrics = json.loads((run / "metrics.json").read_text())
+    expected = {"profile", "dataset", "split", "image_size", "model", "epochs_run", "best_epoch"}
+    assert expected | {"train_seconds", "device", "test"} <= set(metrics)
+    assert set(metrics["test"]) == {"iou", "dice", "precision", "recall", "pixel_accuracy"}
+    assert metrics["profile"] == "tiny" and metrics["image_size"] == 32
+    assert (run / "training.gif").is_file()
+    capsys.readouterr()
+    # --resume reuses the finished run instead of training again
+    assert main(["train", "--profile", "tiny", "--stage", "train", "--resume"]) == 0
+    assert "loaded the finished run tiny-synthetic-train" in capsys.readouterr().out

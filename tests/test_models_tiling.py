@@ -1,0 +1,62 @@
+"""Overlap-tile prediction: mirror padding, tile layout, and agreement with one whole pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from unet_tutorial.models.paper_unet import PaperUNet, is_valid_input_size
+from unet_tutorial.models.tiling import mirror_pad, predict_tiled, reflect_indices, tile_plan
+
+
+def test_mirror_pad_matches_torch_reflect_padding() -> None:
+    x = torch.randn(2, 3, 7, 9)
+    assert torch.equal(mirror_pad(x, 3, 4, 5, 6), F.pad(x, (5, 6, 3, 4), mode="reflect"))
+
+
+def test_mirror_pad_wider_than_the_image_matches_numpy() -> None:
+    x = torch.arange(12.0).reshape(1, 1, 3, 4)
+    expected = np.pad(x.numpy(), ((0, 0), (0, 0), (7, 9), (10, 2)), mode="reflect")
+    assert np.array_equal(mirror_pad(x, 7, 9, 10, 2).numpy(), expected)
+    assert reflect_indices(1, 2, 2).tolist() == [0, 0, 0, 0, 0]
+
+
+def test_tile_plan() -> None:
+    margin, step, tiles = tile_plan(1000, 572)
+    assert (margin, step, tiles) == (92, 384, 3)  # 388 rounded down to a multiple of 16
+    with pytest.raises(ValueError, match="556 or 572"):
+        tile_plan(1000, 570)
+
+
+@pytest.mark.parametrize("tile_size", [52, 60])
+def test_tiled_prediction_equals_one_pass_over_the_mirrored_image(tile_size: int) -> None:
+    torch.manual_seed(0)
+    model = PaperUNet(in_channels=3, num_classes=2, base_channels=4, depth=2).eval()
+    image = torch.randn(2, 3, 37, 50)
+    margin = 20  # (input - output) / 2 for depth 2
+    whole = mirror_pad(image, margin, margin + 3, margin, margin + 2)  # 37+43=80, 50+42=92: valid
+    assert is_valid_input_size(whole.shape[-2], 2) and is_valid_input_size(whole.shape[-1], 2)
+    with torch.no_grad():
+        expected = model(whole)[..., :37, :50]
+    tiled = predict_tiled(model, image, tile_size=tile_size, batch_size=3)
+    assert tiled.shape == (2, 2, 37, 50)
+    torch.testing.assert_close(tiled, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_tiles_at_unaligned_offsets_would_differ() -> None:
+    """Why tiles advance by multiples of 2**depth: a one-pixel shift changes the pooling grid."""
+    torch.manual_seed(0)
+    model = PaperUNet(1, 1, base_channels=4, depth=2).eval()
+    x = torch.randn(1, 1, 53, 52)
+    with torch.no_grad():
+        aligned = model(x[..., :52, :])[..., 1:, :]
+        shifted = model(x[..., 1:, :])[..., :-1, :]
+    assert not torch.allclose(aligned, shifted, atol=1e-4)
+
+
+def test_predict_tiled_keeps_the_training_mode() -> None:
+    model = PaperUNet(1, 1, base_channels=2, depth=2).train()
+    predict_tiled(model, torch.randn(1, 1, 10, 10), tile_size=52)
+    assert model.training

@@ -1,0 +1,71 @@
+"""The book's networks and the tools around them.
+
+- :mod:`~unet_tutorial.models.paper_unet` -- the U-Net of the paper (valid convolutions, 572 → 388)
+  and which input sizes it accepts.
+- :mod:`~unet_tutorial.models.receptive_field` -- which input pixels one output pixel sees.
+- :mod:`~unet_tutorial.models.tiling` -- the paper's overlap-tile prediction with mirror padding.
+- :mod:`~unet_tutorial.models.vgg19_unet` -- the original tutorial's U-Net with a VGG19 encoder.
+- :mod:`~unet_tutorial.models.weights` -- its ImageNet weights through torchvision's weights API.
+- :mod:`~unet_tutorial.models.freezing` -- freezing and counting parameters.
+- :mod:`~unet_tutorial.models.summary` -- a per-layer table of any model.
+- :mod:`~unet_tutorial.models.blocks` / :mod:`~unet_tutorial.models.padding` -- the padded
+  conv-BN-ReLU block and the pad-to-a-multiple / crop-back helpers the padded models share.
+- :mod:`~unet_tutorial.models.unet_plus_plus`, :mod:`~unet_tutorial.models.attention_unet`,
+  :mod:`~unet_tutorial.models.vnet_style` -- U-Net++, Attention U-Net and a 2D V-Net-style U-Net.
+- :mod:`~unet_tutorial.models.mirror_padded` -- the paper's U-Net made to keep its input size.
+"""
+
+from unet_tutorial.models.attention_unet import AttentionGate, AttentionUNet
+from unet_tutorial.models.blocks import ConvBlock
+from unet_tutorial.models.freezing import count_parameters, is_frozen, set_trainable
+from unet_tutorial.models.mirror_padded import MirrorPaddedUNet, padded_input_side
+from unet_tutorial.models.padding import crop_to, pad_to_multiple
+from unet_tutorial.models.paper_unet import (
+    PaperUNet,
+    is_valid_input_size,
+    nearest_valid_sizes,
+    output_size,
+    paper_unet_sizes,
+    valid_input_sizes,
+)
+from unet_tutorial.models.receptive_field import receptive_field_size, receptive_interval
+from unet_tutorial.models.summary import ModelSummary, count_layers, summarize
+from unet_tutorial.models.tiling import mirror_pad, predict_tiled
+from unet_tutorial.models.unet_plus_plus import UNetPlusPlus, deep_supervision_loss
+from unet_tutorial.models.vgg19_unet import ENCODER_CHANNELS, ENCODER_SPLITS, VGG19UNet
+from unet_tutorial.models.vnet_style import VNetStyleUNet
+from unet_tutorial.models.weights import PretrainedWeightsUnavailable, checkpoint_path
+
+__all__ = [
+    "AttentionGate",
+    "AttentionUNet",
+    "ConvBlock",
+    "ENCODER_CHANNELS",
+    "ENCODER_SPLITS",
+    "MirrorPaddedUNet",
+    "ModelSummary",
+    "PaperUNet",
+    "PretrainedWeightsUnavailable",
+    "UNetPlusPlus",
+    "VGG19UNet",
+    "VNetStyleUNet",
+    "checkpoint_path",
+    "count_layers",
+    "count_parameters",
+    "crop_to",
+    "deep_supervision_loss",
+    "is_frozen",
+    "is_valid_input_size",
+    "mirror_pad",
+    "nearest_valid_sizes",
+    "output_size",
+    "pad_to_multiple",
+    "padded_input_side",
+    "paper_unet_sizes",
+    "predict_tiled",
+    "receptive_field_size",
+    "receptive_interval",
+    "set_trainable",
+    "summarize",
+    "valid_input_sizes",
+]
