@@ -15,6 +15,8 @@ if (page.right > window.innerWidth + 1) {
 }
 for (const el of article.querySelectorAll("*")) {
   if (!el.checkVisibility()) continue;
+  // MathJax's MathML copy for screen readers is clipped to 1 px on purpose: never printed.
+  if (el.closest("mjx-assistive-mml")) continue;
   const box = el.getBoundingClientRect();
   const style = getComputedStyle(el);
   if (["IMG", "SVG", "CANVAS", "VIDEO", "TABLE", "PRE", "MJX-CONTAINER"].includes(el.tagName.toUpperCase())) {
