@@ -33,6 +33,7 @@ from unet_tutorial.evaluate import evaluate_native
 from unet_tutorial.fast import autocast, memory_format_for
 from unet_tutorial.models.attention_unet import AttentionUNet
 from unet_tutorial.models.blocks import init_weights
+from unet_tutorial.models.freezing import count_parameters
 from unet_tutorial.models.mirror_padded import MirrorPaddedUNet
 from unet_tutorial.models.paper_unet import PaperUNet
 from unet_tutorial.paths import runs_dir
@@ -140,11 +141,6 @@ def build_model(name: str, profile: Profile) -> tuple[nn.Module, str]:
         {"name": name, "kwargs": {"num_classes": 1, "base_channels": profile.base_channels}}
     )
     return model, NOTES[name]
-
-
-def count(model: nn.Module, trainable_only: bool = False) -> int:
-    """Number of (trainable) parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def _time(step: Callable[[], None], repeats: int) -> float:
@@ -308,7 +304,7 @@ def run_one(
             "load_comparison_data(profile)."
         )
     if verbose:
-        print(f"{MODELS[name]}: {count(model):,} parameters; {note}")
+        print(f"{MODELS[name]}: {count_parameters(model):,} parameters; {note}")
     trainer = Trainer(model, train_config(profile), verbose=verbose)
     train_loader = TimedLoader(make_loader(data.train, batch, shuffle=True, seed=SEED))
     result = trainer.fit(train_loader, make_loader(data.val, batch))
@@ -318,8 +314,8 @@ def run_one(
     row = ComparisonRow(
         model=name,
         name=MODELS[name],
-        parameters=count(model),
-        trainable=count(model, trainable_only=True),
+        parameters=count_parameters(model),
+        trainable=count_parameters(model, trainable_only=True),
         train_images_per_s=train_loader.images_per_second,
         infer_images_per_s=infer_speed,
         test_iou=float(scores["iou"]),

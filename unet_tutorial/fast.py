@@ -35,11 +35,13 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 def keep_freed_memory() -> bool:
     """Make glibc keep freed memory for reuse instead of returning it to the kernel.
 
-    Raises the thresholds above which glibc serves a block with its own ``mmap`` (and unmaps it
-    when freed) and trims the heap. Only affects Linux with glibc; elsewhere it does nothing.
+    Raises the thresholds above which glibc serves a block with its own ``mmap`` (unmapped again
+    when freed) and trims the heap, so the activations of one training step reuse the memory of
+    the previous one. The price: the process keeps its peak memory until it exits. Affects only
+    Linux with glibc; elsewhere it does nothing.
 
     Returns:
-        Whether the setting was applied.
+        Whether both settings were applied.
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -48,8 +50,10 @@ def keep_freed_memory() -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (e.g. musl)
         return False
-    huge = 2**30  # glibc caps the value it accepts; anything this large means "as large as allowed"
-    return bool(mallopt(_M_MMAP_THRESHOLD, huge)) and bool(mallopt(_M_TRIM_THRESHOLD, 2 * huge))
+    # Recent glibc accepts any threshold; old versions cap it at 32 MiB.
+    mmap_ok = bool(mallopt(_M_MMAP_THRESHOLD, 2**30) or mallopt(_M_MMAP_THRESHOLD, 2**25))
+    trim_ok = bool(mallopt(_M_TRIM_THRESHOLD, 2**31))
+    return mmap_ok and trim_ok
 
 
 def memory_format_for(device: torch.device) -> torch.memory_format:

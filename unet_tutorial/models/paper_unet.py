@@ -91,10 +91,12 @@ def _trace_sizes(input_size: int, depth: int) -> list[int] | None:
         return None
     sizes.append(size)
     for _ in range(depth):
-        size = 2 * size - 2 * CONV_SHRINK
+        size *= 2  # the up-convolution
+        sizes.append(size)
+        size -= 2 * CONV_SHRINK
         if size < 1:
             return None
-        sizes += [(size + 2 * CONV_SHRINK), size]
+        sizes.append(size)
     return sizes
 
 

@@ -279,14 +279,15 @@ def plot_results(
     predictions: Sequence[Any],
     *,
     titles: Sequence[str] | None = None,
-    row_height: float = 2.1,
+    row_height: float | None = None,
 ) -> Figure:
     """A result grid: one row per image with photo, true mask, predicted mask and error overlay.
 
     Args:
         images: display images ``H×W×3`` (sizes may differ between rows).
         truths, predictions: the matching ``H×W`` 0/1 masks.
-        titles: a label per row (e.g. the sample id and its IoU), shown over the photo.
+        titles: a label per row (e.g. the sample id and its IoU), shown left of the photo.
+        row_height: inches per row; by default the tallest photo's height at a column's width.
     """
     n = len(images)
     if n == 0 or not n == len(truths) == len(predictions):
@@ -294,6 +295,10 @@ def plot_results(
             f"need the same positive number of images ({n}), true masks ({len(truths)}) and "
             f"predictions ({len(predictions)})."
         )
+    if row_height is None:
+        # Each of the 4 columns is about 2.4 inches wide; a row is as tall as its tallest photo.
+        aspect = max(np.asarray(image).shape[0] / np.asarray(image).shape[1] for image in images)
+        row_height = min(2.4 * aspect + 0.35, 3.5)
     fig, axes = plt.subplots(n, 4, figsize=(10, row_height * n + 0.6), squeeze=False)
     headers = ["photo", "true mask", "predicted mask", "overlay"]
     for row in range(n):
