@@ -18,12 +18,7 @@ from unet_tutorial.train import TrainConfig, Trainer
 SPEC = {"name": "attention_unet", "kwargs": {"num_classes": 1, "base_channels": 2}}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

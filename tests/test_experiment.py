@@ -21,13 +21,7 @@ from unet_tutorial.experiment import (
 )
 from unet_tutorial.profiles import PROFILES
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

@@ -20,13 +20,7 @@ from unet_tutorial.models.vnet_style import VNetStyleUNet
 VARIANTS = [UNetPlusPlus, AttentionUNet, VNetStyleUNet]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread; two stall when other processes hold the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def n_params(model: nn.Module) -> int:

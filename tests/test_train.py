@@ -21,14 +21,7 @@ from unet_tutorial.train import (
     upsample_logits,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors train faster on one thread (and do not wait on a busy second core)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class TinyNet(nn.Module):
