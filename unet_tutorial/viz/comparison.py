@@ -17,6 +17,15 @@ from matplotlib.patches import Patch
 # Okabe-Ito colours, one per model in table order.
 MODEL_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 
+#: Legends sit above their panel, clear of the bars.
+LEGEND_ABOVE = {
+    "loc": "lower center",
+    "bbox_to_anchor": (0.5, 1.0),
+    "ncol": 2,
+    "fontsize": 8,
+    "frameon": False,
+}
+
 
 def _shade_legend(dark: str, light: str) -> list[Patch]:
     """Legend entries for the two shades of each model's colour (full and faded)."""
@@ -56,7 +65,7 @@ def plot_comparison(rows: Sequence[Any], baseline_iou: float | None = None) -> F
         )
     ax_quality.set_xlim(0, 1.12)
     ax_quality.set_xlabel("test score (flood class, original resolution)")
-    ax_quality.legend(handles=_shade_legend("IoU", "Dice"), loc="lower right", fontsize=8)
+    ax_quality.legend(handles=_shade_legend("IoU", "Dice"), **LEGEND_ABOVE)
     ax_quality.set_yticks(y, names)
     ax_quality.set_ylim(len(rows) - 0.5, -1.0)  # first model on top, room above it for a label
 
@@ -77,7 +86,7 @@ def plot_comparison(rows: Sequence[Any], baseline_iou: float | None = None) -> F
     ax_speed.set_xscale("log")
     ax_speed.set_xlim(min(train + infer) / 2, max(train + infer) * 4)
     ax_speed.set_xlabel("images per second (log scale)")
-    ax_speed.legend(handles=_shade_legend("training", "inference"), loc="lower right", fontsize=8)
+    ax_speed.legend(handles=_shade_legend("training", "inference"), **LEGEND_ABOVE)
     for ax in (ax_quality, ax_size, ax_speed):
         ax.grid(axis="x", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
