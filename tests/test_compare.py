@@ -16,9 +16,9 @@ from unet_tutorial.compare import (
     attention_examples,
     attention_on_water,
     build_model,
+    html_table,
     inference_throughput,
     load_comparison_data,
-    markdown_table,
     run_comparison,
     run_key,
     table,
@@ -137,6 +137,6 @@ def test_one_run_is_cached_and_reused_until_its_settings_change(tmp_path, monkey
     contrast = attention_on_water(models["attention_unet"], data.all_samples)
     assert list(contrast) == ["1/1", "1/2", "1/4", "1/8"]
     assert all(0 <= a <= 1 and 0 <= b <= 1 for a, b in contrast.values())
-    lines = markdown_table(rows).splitlines()
-    assert len(lines) == 3 and lines[2].startswith("| Attention U-Net |")
-    assert lines[0].count("|") == lines[2].count("|")
+    rendered = html_table(rows)
+    assert rendered.count("<tr>") == 1 + len(rows) and "<th>Attention U-Net</th>" in rendered
+    assert rendered.count("<th>") == len(table(rows)[0]) + len(rows)

@@ -16,6 +16,7 @@ from unet_tutorial.train import (
     TrainConfig,
     Trainer,
     fit,
+    learning_rate,
     load_checkpoint,
     make_loss,
     upsample_logits,
@@ -109,8 +110,9 @@ def test_min_epochs_delays_stopping() -> None:
     assert result.epochs_run >= 9
 
 
-def test_resume_reproduces_the_uninterrupted_run(tmp_path) -> None:
-    config = TrainConfig(epochs=4, lr=1e-2, patience=10, min_epochs=1)
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_resume_reproduces_the_uninterrupted_run(tmp_path, schedule: str) -> None:
+    config = TrainConfig(epochs=4, lr=1e-2, patience=10, min_epochs=1, schedule=schedule)
     probe = colour_data(1, seed=5)[0][0]
 
     train, val = loaders()
@@ -183,6 +185,40 @@ def test_resume_refuses_other_settings(tmp_path) -> None:
             resume=True,
             verbose=False,
         )
+
+
+def test_cosine_resume_refuses_another_length(tmp_path) -> None:
+    train, val = loaders()
+    config = TrainConfig(epochs=2, schedule="cosine")
+    fit(new_model(), train, val, config, run_dir=tmp_path, verbose=False)
+    longer = TrainConfig(epochs=4, schedule="cosine")
+    with pytest.raises(ValueError, match="epochs"):
+        fit(new_model(), train, val, longer, run_dir=tmp_path, resume=True, verbose=False)
+
+
+def test_learning_rate_schedules() -> None:
+    constant = TrainConfig(epochs=10, lr=1e-3)
+    assert [learning_rate(constant, e) for e in (1, 5, 10)] == [1e-3] * 3
+    cosine = TrainConfig(epochs=10, lr=1e-3, schedule="cosine")
+    rates = [learning_rate(cosine, e) for e in range(1, 11)]
+    assert rates[0] == pytest.approx(1e-3)
+    assert learning_rate(cosine, 6) == pytest.approx(5e-4)  # midway: half
+    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
+    assert 0 < rates[-1] < 0.03e-3
+    with pytest.raises(ValueError, match="schedule"):
+        TrainConfig(epochs=3, schedule="linear")
+
+
+def test_the_optimiser_follows_the_schedule() -> None:
+    config = TrainConfig(epochs=3, lr=1e-2, patience=10, min_epochs=1, schedule="cosine")
+    seen: list[float] = []
+
+    def read_rate(trainer: Trainer, record: dict) -> None:
+        seen.append(trainer.optimizer.param_groups[0]["lr"])
+
+    train, val = loaders()
+    Trainer(new_model(), config, device="cpu", callbacks=[read_rate], verbose=False).fit(train, val)
+    assert seen == pytest.approx([learning_rate(config, e) for e in (1, 2, 3)])
 
 
 def test_checkpoints_round_trip_with_weights_only(tmp_path) -> None:

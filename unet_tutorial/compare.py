@@ -17,6 +17,7 @@ reuses them instead of training again; any change trains afresh.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -460,18 +461,23 @@ def attention_on_water(model: AttentionUNet, dataset: Any) -> dict[str, tuple[fl
     return result
 
 
-def markdown_table(rows: Sequence[ComparisonRow]) -> str:
-    """The rows of :func:`table` as a Markdown table (for ``IPython.display.Markdown``)."""
+def html_table(rows: Sequence[ComparisonRow]) -> str:
+    """The rows of :func:`table` as an HTML table (for ``IPython.display.HTML``; the book's
+    renderer shows an HTML table as a table, which it does not do for a Markdown one)."""
     records = table(rows)
     if not records:
-        raise ValueError("markdown_table needs at least one row.")
-    header = list(records[0])
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join([":--", *["--:"] * (len(header) - 1)]) + "|",
-    ]
-    lines += ["| " + " | ".join(str(record[key]) for key in header) + " |" for record in records]
-    return "\n".join(lines)
+        raise ValueError("html_table needs at least one row.")
+    header = "".join(f"<th>{html.escape(key)}</th>" for key in records[0])
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<th>{html.escape(str(value))}</th>" if key == "model" else f"<td>{value}</td>"
+            for key, value in record.items()
+        )
+        + "</tr>"
+        for record in records
+    )
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def table(rows: Sequence[ComparisonRow]) -> list[dict[str, Any]]:

@@ -122,8 +122,10 @@ def run_name(profile: Profile, data: Any, stage: str) -> str:
 def train_config(profile: Profile, stage: str) -> TrainConfig:
     """The :class:`TrainConfig` of a stage under ``profile``."""
     plan = profile.training
+    schedule = "constant"
     if stage == "train":
         epochs, lr, patience, min_epochs = plan.epochs, plan.lr, plan.patience, plan.min_epochs
+        schedule = plan.schedule
     elif stage == "finetune":
         epochs, lr = plan.finetune_epochs, plan.finetune_lr
         patience, min_epochs = plan.finetune_patience, plan.finetune_min_epochs
@@ -136,6 +138,7 @@ def train_config(profile: Profile, stage: str) -> TrainConfig:
         min_epochs=min_epochs,
         loss=plan.loss,
         monitor=plan.monitor,
+        schedule=schedule,
     )
 
 
@@ -546,7 +549,8 @@ def describe_plan(profile: Profile) -> dict[str, str]:
         "image size": f"{profile.image_size}×{profile.image_size}",
         "batch size": str(profile.batch_size),
         "loss": plan.loss,
-        "learning rate": f"{plan.lr:.0e}",
+        "learning rate": f"{plan.lr:.0e}"
+        + (", cosine decay" if plan.schedule == "cosine" else ", constant"),
         "max epochs": str(plan.epochs),
         "early stopping": f"{plan.monitor}, patience {plan.patience}, from epoch {plan.min_epochs}",
         "fine-tuning": (

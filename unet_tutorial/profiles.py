@@ -36,6 +36,9 @@ class TrainingPlan:
         finetune_epochs, finetune_lr, finetune_patience, finetune_min_epochs: the second stage
             (for ``vgg19_unet`` with encoder blocks from ``unfreeze_from_block`` on unfrozen).
         unfreeze_from_block: first VGG19 block (1-5) trained in the second stage.
+        schedule: learning rate over the first stage: ``"constant"`` (the original's) or
+            ``"cosine"`` (see :func:`unet_tutorial.train.learning_rate`); the second stage keeps
+            ``finetune_lr`` constant.
     """
 
     model: str
@@ -52,6 +55,7 @@ class TrainingPlan:
     finetune_patience: int
     finetune_min_epochs: int
     unfreeze_from_block: int = 5
+    schedule: str = "constant"
 
 
 @dataclass(frozen=True)
@@ -136,15 +140,17 @@ PROFILES: dict[str, Profile] = {
         compare_image_size=80,
         compare_epochs=6,
         overfit_steps=15,
+        # Chosen by `python -m unet_tutorial.bench choice` (equal training time per candidate;
+        # the measurement ships as unet_tutorial/measurements/cpu_choice.json, chapter 8).
         training=TrainingPlan(
             model="attention_unet",
-            width=16,
+            width=8,
             pretrained=False,
             loss="bce+dice",
             monitor="val_iou",
-            epochs=20,
+            epochs=50,
             lr=1e-3,
-            patience=5,
+            patience=10,
             min_epochs=10,
             finetune_epochs=4,
             finetune_lr=1e-4,

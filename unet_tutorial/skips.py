@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from unet_tutorial.metrics import SegmentationMetrics, boundary_iou
+from unet_tutorial.models.blocks import ConvBlock, level_channels
 from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device
 
@@ -114,25 +115,11 @@ def synthetic_shapes(
 # --- the models ---------------------------------------------------------------------------------
 
 
-class ConvBlock(nn.Sequential):
-    """Two 3×3 convolutions (padding 1), each followed by batch norm and ReLU: ``N×C_in×H×W`` ->
-    ``N×C_out×H×W``."""
-
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__(
-            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(inplace=True),
-        )
-
-
 class TinyEncoderDecoder(nn.Module):
     """A small encoder-decoder whose skip connections can be switched off, added or concatenated.
 
-    The encoder has ``depth`` levels, each a :class:`ConvBlock` followed by 2×2 max pooling
+    The encoder has ``depth`` levels, each a :class:`~unet_tutorial.models.blocks.ConvBlock`
+    (two padded 3×3 convolutions with batch norm and ReLU) followed by 2×2 max pooling
     (channels ``c, 2c, 4c, ...`` for ``c = base_channels``), then a bottleneck block at
     ``1 / 2**depth`` resolution. Each decoder level upsamples with a 2×2 transposed convolution of
     stride 2 that halves the channels, then merges the encoder feature map of the same
@@ -170,7 +157,7 @@ class TinyEncoderDecoder(nn.Module):
             )
         self.skip = skip
         self.depth = depth
-        widths = [base_channels * 2**level for level in range(depth + 1)]
+        widths = level_channels(base_channels, depth)
         self.encoder = nn.ModuleList(
             ConvBlock(c_in, c_out)
             for c_in, c_out in zip([in_channels, *widths[:-2]], widths[:-1], strict=True)

@@ -55,6 +55,9 @@ Monitor = Literal["val_loss", "val_iou"]
 CHECKPOINT_FORMAT = 1
 """Version of the checkpoint layout; bumped when its keys change."""
 
+SCHEDULES: tuple[str, ...] = ("constant", "cosine")
+"""Learning-rate schedules :class:`TrainConfig` accepts."""
+
 HISTORY_KEYS: tuple[str, ...] = (
     "epoch",
     "train_loss",
@@ -133,6 +136,9 @@ class TrainConfig:
         min_delta: the smallest change of ``monitor`` that counts as an improvement.
         threshold: probability above which a pixel counts as water for IoU and Dice.
         seed: seeds every epoch's random streams (see the module docstring).
+        schedule: ``"constant"`` (the original's: ``lr`` throughout) or ``"cosine"`` (``lr`` in
+            the first epoch, falling along half a cosine towards 0 at epoch ``epochs``; see
+            :func:`learning_rate`).
     """
 
     epochs: int
@@ -144,6 +150,7 @@ class TrainConfig:
     min_delta: float = 0.0
     threshold: float = 0.5
     seed: int = 42
+    schedule: str = "constant"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -154,11 +161,25 @@ class TrainConfig:
             raise ValueError(f"patience must be at least 1 epoch, got {self.patience}.")
         if self.monitor not in ("val_loss", "val_iou"):
             raise ValueError(f'monitor must be "val_loss" or "val_iou", got {self.monitor!r}.')
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}.")
         make_loss(self.loss)  # validates the name
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values (for checkpoints and ``metrics.json``)."""
         return dataclasses.asdict(self)
+
+
+def learning_rate(config: TrainConfig, epoch: int) -> float:
+    """Adam's learning rate during ``epoch`` (1-based) under ``config.schedule``.
+
+    The cosine schedule sets ``lr * (1 + cos(pi * (epoch - 1) / epochs)) / 2``: ``lr`` in epoch 1,
+    half of it midway, ``lr / epochs**2``-ish small in the last epoch. It depends only on the epoch
+    number, so a resumed run follows the same schedule as an uninterrupted one.
+    """
+    if config.schedule == "constant":
+        return config.lr
+    return config.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / config.epochs))
 
 
 @dataclass
@@ -438,7 +459,10 @@ class Trainer:
         differing = {
             key: (saved.get(key), value)
             for key, value in current.items()
-            if key != "epochs" and saved.get(key) != value
+            # More epochs may extend a finished constant-rate run; a cosine schedule depends on
+            # the planned length, so there they must match too.
+            if (key != "epochs" or current["schedule"] != "constant")
+            and saved.get(key, TrainConfig.__dataclass_fields__[key].default) != value
         }
         if differing:
             details = ", ".join(f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in differing.items())
@@ -524,6 +548,8 @@ class Trainer:
                 break
             began = time.perf_counter()
             self._seed_epoch(epoch, train_loader)
+            for group in self.optimizer.param_groups:
+                group["lr"] = learning_rate(self.config, epoch)
             train_loss = self.train_one_epoch(train_loader)
             val = self.evaluate(val_loader)
             record = {

@@ -92,3 +92,12 @@ def test_chapter_has_open_in_colab_link(html_dir: Path, page: str) -> None:
 
 def test_book_has_chapters() -> None:
     assert CHAPTERS, "_toc.yml lists no chapter"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_markdown_left_unrendered(html_dir: Path, page: str) -> None:
+    """A Markdown table a cell displays must reach the page as a table, not as rows of pipes
+    (the book's renderer shows text/markdown outputs as CommonMark, which has no tables)."""
+    outputs = soup(html_dir / f"{page}.html").select(".cell_output p")
+    raw = [p.get_text()[:80] for p in outputs if p.get_text().lstrip().startswith("|")]
+    assert not raw, f"{page}: cell output shows Markdown table syntax as text: {raw}"

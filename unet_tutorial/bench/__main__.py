@@ -9,6 +9,7 @@ BENCHMARKS = {
     "model": "training throughput of the VGG19 U-Net: the original way against this package's way",
     "data": "images/s of one epoch of data: the original pipeline against this package's pipeline",
     "train": "one training epoch end to end: the original way against this package's way",
+    "choice": "the cpu profile's candidate networks under one time budget (chapter 8's table)",
 }
 
 

@@ -1,4 +1,5 @@
-"""Building blocks shared by the padded U-Net variants (U-Net++, Attention U-Net, V-Net style).
+"""Building blocks shared by the padded U-Net variants (U-Net++, Attention U-Net, V-Net style)
+and by the small encoder-decoder of the skip-connection chapter (:mod:`unet_tutorial.skips`).
 
 Unlike the paper's network, these blocks use *padded* 3×3 convolutions, so a block keeps H and W,
 and batch normalization (Ioffe & Szegedy, 2015), which lets small networks train quickly from
