@@ -45,6 +45,9 @@ def test_candidate_profile_trains_exactly_the_epochs_given() -> None:
         base.training.schedule,
     )
     assert profile.name == "choice-attention_unet-w8-96"
+    assert plan.pretrained == base.training.pretrained
+    vgg = candidate_profile(base, Candidate("vgg19_unet", 64, 128), 2)
+    assert vgg.training.pretrained == "auto"  # ImageNet weights for the frozen encoder, if any
 
 
 def test_best_row_goes_by_validation_not_test() -> None:

@@ -481,7 +481,8 @@ def html_table(rows: Sequence[ComparisonRow]) -> str:
 
 
 def table(rows: Sequence[ComparisonRow]) -> list[dict[str, Any]]:
-    """The rows as dicts with readable column names and rounded values (for a DataFrame)."""
+    """The rows as dicts with readable column names and display values (rounded numbers; scores
+    as three-decimal text), for a table or a DataFrame."""
     return [
         {
             "model": row.name,
@@ -492,9 +493,9 @@ def table(rows: Sequence[ComparisonRow]) -> list[dict[str, Any]]:
             "test IoU [95 % interval]": (
                 f"{row.test_iou:.3f} [{row.test_iou_low:.2f}, {row.test_iou_high:.2f}]"
             ),
-            "test Dice": round(row.test_dice, 3),
+            "test Dice": f"{row.test_dice:.3f}",
             "precision / recall": f"{row.test_precision:.2f} / {row.test_recall:.2f}",
-            "IoU per image": round(row.test_iou_per_image, 3),
+            "IoU per image": f"{row.test_iou_per_image:.3f}",
             "train min": round(row.train_minutes, 1),
             "best epoch": f"{row.best_epoch}/{row.epochs_run}",
         }

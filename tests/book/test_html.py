@@ -101,3 +101,19 @@ def test_no_markdown_left_unrendered(html_dir: Path, page: str) -> None:
     outputs = soup(html_dir / f"{page}.html").select(".cell_output p")
     raw = [p.get_text()[:80] for p in outputs if p.get_text().lstrip().startswith("|")]
     assert not raw, f"{page}: cell output shows Markdown table syntax as text: {raw}"
+
+
+UNRENDERED_ROLES = ("{glue:", "{glue}", "{cite", "{numref}", "{ref}", "{doc}", "{eq}")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_myst_role_left_as_text(html_dir: Path, page: str) -> None:
+    """A role written inside backticks (or misspelt) reaches the reader as literal text such as
+    ``{glue:text}`name```; outside the code cells no such text may remain."""
+    page_soup = soup(html_dir / f"{page}.html")
+    article = page_soup.find("article") or page_soup
+    for code_cell in article.select(".cell_input"):
+        code_cell.decompose()
+    text = article.get_text(" ")
+    found = sorted({role for role in UNRENDERED_ROLES if role in text})
+    assert not found, f"{page}: MyST role syntax shown as text: {found}"

@@ -76,11 +76,14 @@ CANDIDATES: tuple[Candidate, ...] = (
 
 def candidate_profile(base: Profile, candidate: Candidate, epochs: int) -> Profile:
     """``base`` training ``candidate`` for exactly ``epochs`` epochs (no early stopping), in a
-    run folder of its own (``data/runs/choice-...``)."""
+    run folder of its own (``data/runs/choice-...``). The VGG19 U-Net gets ImageNet weights for
+    its frozen encoder where they load (``pretrained="auto"``, as in the ``gpu`` recipe): a
+    frozen encoder of random weights would not be the candidate the question is about."""
     plan = dataclasses.replace(
         base.training,
         model=candidate.model,
         width=candidate.width,
+        pretrained="auto" if candidate.model == "vgg19_unet" else base.training.pretrained,
         epochs=epochs,
         patience=epochs,
         min_epochs=epochs,
