@@ -224,18 +224,22 @@ def load_choice(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def describe_measurement(result: dict[str, Any]) -> str:
-    """One line saying how, where and on what a measurement was made."""
+    """A few lines saying how, where and on what a measurement was made."""
     machine = result["machine"]
-    return (
-        f"measured on {result['date']} with `{result['command']}`: {machine['cpu_count']} "
-        f"{machine['processor']} cores ({machine['device']}), torch {machine['torch']}, "
-        f"{result['budget_seconds']:.0f} s of training per candidate, split "
-        f"{'/'.join(str(n) for n in result['split'].values())} (train/val/test) of "
-        + (
-            f"the real photos ({result['dataset']})"
-            if result["dataset_source"] == "real"
-            else "the synthetic scenes"
-        )
+    split = "/".join(str(n) for n in result["split"].values())
+    data = (
+        f"the real photos ({result['dataset']})"
+        if result["dataset_source"] == "real"
+        else "the synthetic scenes"
+    )
+    return "\n".join(
+        [
+            f"measured on {result['date']} with: {result['command']}",
+            f"machine: {machine['cpu_count']} {machine['processor']} cores ({machine['device']}), "
+            f"torch {machine['torch']}",
+            f"data: {data}, split {split} (train/val/test)",
+            f"budget: {result['budget_seconds']:.0f} s of training per candidate",
+        ]
     )
 
 
