@@ -67,7 +67,6 @@ class Profile:
         description: one line a chapter prints to say what it runs.
         image_size: side of the square images models are trained on, in pixels.
         batch_size: training batch size.
-        epochs: training epochs for chapter experiments.
         max_samples: cap on the number of dataset samples used (``None`` = all).
         base_channels: channels of the first level of the small U-Nets built in the chapters.
         demo_steps: optimisation steps of the small in-chapter experiments (chapter 4).
@@ -82,7 +81,6 @@ class Profile:
     description: str
     image_size: int
     batch_size: int
-    epochs: int
     max_samples: int | None
     base_channels: int
     demo_steps: int
@@ -103,7 +101,6 @@ PROFILES: dict[str, Profile] = {
         description="seconds per chapter: tiny sizes that only prove every cell runs",
         image_size=64,
         batch_size=4,
-        epochs=1,
         max_samples=16,
         base_channels=8,
         demo_steps=30,
@@ -132,7 +129,6 @@ PROFILES: dict[str, Profile] = {
         description="a 2-core CPU: small models and images, minutes per chapter",
         image_size=128,
         batch_size=8,
-        epochs=20,
         max_samples=None,
         base_channels=16,
         demo_steps=300,
@@ -163,7 +159,6 @@ PROFILES: dict[str, Profile] = {
         description="a CUDA GPU (Colab or local): the full recipe at 224x224",
         image_size=224,
         batch_size=16,
-        epochs=200,
         max_samples=None,
         base_channels=64,
         demo_steps=1500,
