@@ -42,6 +42,7 @@ from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device, seed_everything
 from unet_tutorial.skips import TinyEncoderDecoder
 from unet_tutorial.train import TrainConfig, Trainer
+from unet_tutorial.viz import tables as viz_tables
 
 #: Bump when a change here changes the results, so cached rows are not reused.
 COMPARE_VERSION = 3
@@ -462,22 +463,17 @@ def attention_on_water(model: AttentionUNet, dataset: Any) -> dict[str, tuple[fl
 
 
 def html_table(rows: Sequence[ComparisonRow]) -> str:
-    """The rows of :func:`table` as an HTML table (for ``IPython.display.HTML``; the book's
-    renderer shows an HTML table as a table, which it does not do for a Markdown one)."""
+    """The rows of :func:`table` as an HTML table (for ``IPython.display.HTML``), the model's
+    name as each row's header."""
     records = table(rows)
     if not records:
         raise ValueError("html_table needs at least one row.")
-    header = "".join(f"<th>{html.escape(key)}</th>" for key in records[0])
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<th>{html.escape(str(value))}</th>" if key == "model" else f"<td>{value}</td>"
-            for key, value in record.items()
-        )
-        + "</tr>"
-        for record in records
-    )
-    return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+    header = [html.escape(key) for key in records[0]]
+    cells = [
+        [html.escape(str(value)) if key == "model" else str(value) for key, value in r.items()]
+        for r in records
+    ]
+    return viz_tables.html_table(header, cells)
 
 
 def table(rows: Sequence[ComparisonRow]) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from unet_tutorial.train import (
     Trainer,
     load_checkpoint,
 )
+from unet_tutorial.viz.tables import html_table
 
 STAGES = ("train", "finetune")
 MODEL_NAMES = ("vgg19_unet", "attention_unet", "unet_plus_plus", "vnet_style")
@@ -527,15 +528,15 @@ def scores_table(evaluations: dict[str, NativeEvaluation]) -> str:
     over images in brackets."""
     names = {"iou": "IoU", "dice": "Dice", "precision": "precision", "recall": "recall"}
     names["pixel_accuracy"] = "pixel accuracy"
-    head = "".join(f"<th>{label}</th>" for label in ["", "test photos", *names.values()])
-    rows = []
-    for label, evaluation in evaluations.items():
-        cells = "".join(
-            f"<td>{evaluation.summary[n]:.3f} ({evaluation.summary['per_image_' + n]:.3f})</td>"
+    rows = [
+        [label, str(len(evaluation.ids))]
+        + [
+            f"{evaluation.summary[n]:.3f} ({evaluation.summary['per_image_' + n]:.3f})"
             for n in SCORE_NAMES
-        )
-        rows.append(f"<tr><th>{label}</th><td>{len(evaluation.ids)}</td>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        ]
+        for label, evaluation in evaluations.items()
+    ]
+    return html_table(["", "test photos", *names.values()], rows)
 
 
 def describe_plan(profile: Profile) -> dict[str, str]:

@@ -25,6 +25,7 @@ from unet_tutorial.metrics import SegmentationMetrics, boundary_iou
 from unet_tutorial.models.blocks import ConvBlock, level_channels
 from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device
+from unet_tutorial.viz.tables import html_table
 
 SkipMode = Literal["none", "add", "concat"]
 SKIP_MODES: tuple[SkipMode, ...] = ("none", "add", "concat")
@@ -457,11 +458,7 @@ def results_table(runs: dict[str, SkipRun], fmt: Literal["markdown", "html"] = "
         lines += ["| " + " | ".join(cells) + " |" for cells in rows]
         return "\n".join(lines)
     if fmt == "html":
-        head = "".join(f"<th>{name}</th>" for name in header)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in rows
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return html_table(header, rows, row_headers=False)
     raise ValueError(f'fmt must be "markdown" or "html", got {fmt!r}.')
 
 

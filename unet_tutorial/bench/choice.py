@@ -38,6 +38,7 @@ from typing import Any
 import torch
 
 from unet_tutorial.profiles import PROFILES, Profile
+from unet_tutorial.viz.tables import html_table
 
 #: The file chapter 8 reads (written by ``--out`` with its default).
 SHIPPED = "cpu_choice.json"
@@ -114,18 +115,17 @@ def measure(
     candidate: Candidate,
     base: Profile,
     budget_seconds: float,
+    data: Any,
     *,
-    root: str | None,
     max_epochs: int,
     verbose: bool = True,
 ) -> dict[str, Any]:
-    """Time ``candidate``, train it for the epochs that fit the budget, evaluate it on the test
-    split; return its row (see the module docstring)."""
-    from unet_tutorial.data import load_flood_data
+    """Time ``candidate``, train it for the epochs that fit the budget on ``data`` (from
+    ``load_flood_data`` at the candidate's image size), evaluate it on the test split; return
+    its row (see the module docstring)."""
     from unet_tutorial.experiment import model_spec, train_stage, training_throughput
 
     probe = candidate_profile(base, candidate, 1)
-    data = load_flood_data(probe, root=root, verbose=False)
     speed = training_throughput(
         model_spec(probe.training), candidate.image_size, batch_size=base.batch_size, steps=2
     )
@@ -182,11 +182,20 @@ def run_choice(
 
     base = base or PROFILES["cpu"]
     began = time.perf_counter()
+    loaded: dict[int, Any] = {}  # the data at each image size, loaded once
+
+    def data_at(size: int) -> Any:
+        if size not in loaded:
+            loaded[size] = load_flood_data(base.replace(image_size=size), root=root, verbose=False)
+        return loaded[size]
+
     rows = [
-        measure(c, base, budget_seconds, root=root, max_epochs=max_epochs, verbose=verbose)
+        measure(
+            c, base, budget_seconds, data_at(c.image_size), max_epochs=max_epochs, verbose=verbose
+        )
         for c in candidates
     ]
-    data = load_flood_data(base, root=root, verbose=False)
+    data = data_at(base.image_size)
     chosen = best_row(rows)
     return {
         "command": f"python -m unet_tutorial.bench choice --budget {budget_seconds:g}",
@@ -246,27 +255,32 @@ def describe_measurement(result: dict[str, Any]) -> str:
 def choice_table(result: dict[str, Any]) -> str:
     """An HTML table of a measurement, the chosen row marked."""
     chosen = result["chosen"]
-    head = (
-        "<tr><th>candidate</th><th>ms per training image</th><th>epochs in the budget</th>"
-        "<th>training seconds</th><th>best val IoU</th><th>test IoU</th><th>test Dice</th></tr>"
-    )
+    header = [
+        "candidate",
+        "ms per training image",
+        "epochs in the budget",
+        "training seconds",
+        "best val IoU",
+        "test IoU",
+        "test Dice",
+    ]
     rows = []
     for row in result["rows"]:
-        mark = all(row[k] == v for k, v in chosen.items())
-        label = html.escape(row["label"]) + (" (chosen)" if mark else "")
-        cells = [
-            f"{row['ms_per_image']:.0f}",
-            str(row["epochs"]),
-            f"{row['train_seconds']:.0f}",
-            f"{row['val_iou']:.3f}",
-            f"{row['test_iou']:.3f}",
-            f"{row['test_dice']:.3f}",
-        ]
-        body = "".join(f"<td>{c}</td>" for c in cells)
+        label = html.escape(row["label"])
+        if all(row[k] == v for k, v in chosen.items()):
+            label = f"<strong>{label} (chosen)</strong>"
         rows.append(
-            f"<tr><th>{'<strong>' + label + '</strong>' if mark else label}</th>{body}</tr>"
+            [
+                label,
+                f"{row['ms_per_image']:.0f}",
+                str(row["epochs"]),
+                f"{row['train_seconds']:.0f}",
+                f"{row['val_iou']:.3f}",
+                f"{row['test_iou']:.3f}",
+                f"{row['test_dice']:.3f}",
+            ]
         )
-    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    return html_table(header, rows)
 
 
 def print_table(result: dict[str, Any]) -> None:
