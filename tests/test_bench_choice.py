@@ -97,3 +97,15 @@ def test_the_shipped_measurement_is_what_the_cpu_profile_trains() -> None:
     }, "the shipped measurement was made with another recipe: run the benchmark again"
     labels = {row["label"] for row in result["rows"]}
     assert {c.label for c in choice.CANDIDATES} == labels
+
+
+def test_the_cpu_profile_trains_about_as_long_as_the_budget() -> None:
+    # The budget stands for the time chapter 8 may train: at the chosen network's measured time
+    # per epoch, the profile's epoch cap must take that budget (to within 10 %).
+    result = load_choice()
+    chosen = best_row(result["rows"])
+    seconds = PROFILES["cpu"].training.epochs * chosen["train_seconds"] / chosen["epochs"]
+    assert 0.9 * result["budget_seconds"] <= seconds <= 1.1 * result["budget_seconds"], (
+        f"the cpu profile's epochs take about {seconds:.0f} s, the budget is "
+        f"{result['budget_seconds']:.0f} s"
+    )

@@ -41,10 +41,35 @@ def render_notebook(markdown: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def _keep_cell_ids(notebook: nbformat.NotebookNode, previous: nbformat.NotebookNode) -> None:
+    """Give ``notebook``'s cells the ids of ``previous``'s cells with the same type and source.
+
+    jupytext draws fresh random ids on every read; keeping the committed ones means a sync
+    changes only the cells whose text changed, and the diff shows just those.
+    """
+    unused: dict[tuple[str, str], list[str]] = {}
+    for cell in previous.cells:
+        if "id" in cell:
+            unused.setdefault((cell.cell_type, cell.source.strip()), []).append(cell.id)
+    taken = {cell.id for cell in previous.cells if "id" in cell}
+    for cell in notebook.cells:
+        ids = unused.get((cell.cell_type, cell.source.strip()))
+        if ids:
+            cell.id = ids.pop(0)
+        elif cell.get("id") in taken:  # a new cell must not reuse an id kept elsewhere
+            cell.id = nbformat.v4.new_code_cell().id
+
+
 def sync(markdown: Path) -> Path:
-    """Write the chapter's notebook from its markdown source; return the notebook's path."""
+    """Write the chapter's notebook from its markdown source; return the notebook's path.
+
+    Cells whose type and text are unchanged keep their ids from the notebook already there.
+    """
     target = notebook_path(markdown)
-    nbformat.write(render_notebook(markdown), target)
+    notebook = render_notebook(markdown)
+    if target.is_file():
+        _keep_cell_ids(notebook, nbformat.read(target, as_version=4))
+    nbformat.write(notebook, target)
     return target
 
 

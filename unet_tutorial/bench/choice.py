@@ -171,9 +171,9 @@ def run_choice(
     candidates: tuple[Candidate, ...] = CANDIDATES,
     *,
     base: Profile | None = None,
-    budget_seconds: float = 200.0,
+    budget_seconds: float = 400.0,
     root: str | None = None,
-    max_epochs: int = 60,
+    max_epochs: int = 150,
     verbose: bool = True,
 ) -> dict[str, Any]:
     """Measure every candidate under one budget; the result as a JSON-ready dict."""
@@ -308,10 +308,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", help="dataset folder (default: the one the chapters use)")
     parser.add_argument(
-        "--budget", type=float, default=200.0, help="training seconds per candidate (200)"
+        "--budget", type=float, default=400.0, help="training seconds per candidate (400)"
     )
     parser.add_argument(
-        "--max-epochs", type=int, default=60, help="cap on a candidate's epochs (60)"
+        "--max-epochs", type=int, default=150, help="cap on a candidate's epochs (150)"
     )
     parser.add_argument("--out", help="write the measurement as JSON to this file")
     args = parser.parse_args(argv)
