@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CHAPTERS_MD := $(sort $(wildcard chapters/*.md))
 TEST_BUILD := _build/test
+# The chapters' notebooks run where a learner's would: in an empty folder outside the repository.
+NOTEBOOK_RUN ?= /tmp/unet-tutorial-notebooks
 
 .PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync clean
 
@@ -24,23 +26,32 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-## Everything CI checks: lint, unit tests, chapters through nbmake, a strict book build, HTML checks,
-## the book in a browser.
+## Everything CI checks: lint, unit tests, the Colab notebooks against their sources, every chapter's
+## notebook executed through nbmake outside the repository, a strict book build, HTML checks, the
+## book and the executed notebooks in a browser.
 test: $(STAMP) lint unit notebooks nbmake book-strict book-checks browser
 
+## The package, the tools and tests, the chapters' code cells (chapters/ruff.toml: narrower lines,
+## for the printed column), and the GitHub workflows.
 lint: $(STAMP)
-	$(BIN)/ruff check unet_tutorial tests
-	$(BIN)/ruff format --check unet_tutorial tests
+	$(BIN)/ruff check unet_tutorial tools tests chapters/*.ipynb
+	$(BIN)/ruff format --check unet_tutorial tools tests
+	$(BIN)/actionlint .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
 
 ## The .ipynb beside each chapter (for Colab) must match its MyST source.
 notebooks: $(STAMP)
-	$(BIN)/python -m unet_tutorial.notebooks check $(CHAPTERS_MD)
+	$(BIN)/python -m tools.notebooks check $(CHAPTERS_MD)
 
+## Each chapter's Colab notebook, copied into $(NOTEBOOK_RUN) and executed there under `smoke` (the
+## executed copies are what the browser test then opens as a notebook front end shows them).
 nbmake: $(STAMP)
-	UNET_TUTORIAL_PROFILE=smoke $(BIN)/python -m pytest --nbmake --nbmake-timeout=600 -p no:cacheprovider chapters/*.ipynb
+	rm -rf $(NOTEBOOK_RUN) && mkdir -p $(NOTEBOOK_RUN)
+	cp chapters/*.ipynb $(NOTEBOOK_RUN)/
+	cd $(NOTEBOOK_RUN) && UNET_TUTORIAL_PROFILE=smoke $(CURDIR)/$(BIN)/python -m pytest --nbmake \
+		--nbmake-timeout=600 --overwrite -p no:cacheprovider --rootdir=$(NOTEBOOK_RUN) *.ipynb
 
 book-strict: $(STAMP)
 	rm -rf $(TEST_BUILD)
@@ -49,14 +60,16 @@ book-strict: $(STAMP)
 book-checks: $(STAMP)
 	$(BIN)/python -m pytest tests/book --html-dir $(TEST_BUILD)/_build/html
 
-## The built book in headless Chromium (screenshots in _build/screenshots). Without chromium and
-## chromium-driver it is skipped, saying why; with CI=true it fails instead.
+## The built book, and the notebooks `make nbmake` executed, in headless Chromium (screenshots in
+## _build/screenshots). Without chromium and chromium-driver it is skipped, saying why; with
+## CI=true it fails instead.
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser --html-dir $(TEST_BUILD)/_build/html -rfEs
+	$(BIN)/python -m pytest tests/browser --html-dir $(TEST_BUILD)/_build/html \
+		--notebook-dir $(NOTEBOOK_RUN) -rfEs
 
 ## Regenerate the Colab notebooks from the MyST chapters after editing them.
 sync: $(STAMP)
-	$(BIN)/python -m unet_tutorial.notebooks sync $(CHAPTERS_MD)
+	$(BIN)/python -m tools.notebooks sync $(CHAPTERS_MD)
 
 clean:
 	rm -rf _build

@@ -8,7 +8,7 @@ import jupytext
 import pytest
 import yaml
 
-from unet_tutorial.notebooks import problems
+from tools.notebooks import problems
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md"))

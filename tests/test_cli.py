@@ -10,10 +10,13 @@ import pytest
 import torch
 from PIL import Image
 
-from unet_tutorial.__main__ import main
-from unet_tutorial.experiment import build_model
+from unet_tutorial.cli import main
+from unet_tutorial.data import FolderDataset
+from unet_tutorial.data.synthetic import save_scene_folder
+from unet_tutorial.evaluation import native_cases
+from unet_tutorial.models import model_from_spec
 from unet_tutorial.profiles import PROFILES
-from unet_tutorial.train import TrainConfig, Trainer
+from unet_tutorial.training.trainer import TrainConfig, Trainer
 
 SPEC = {"name": "attention_unet", "kwargs": {"num_classes": 1, "base_channels": 2}}
 
@@ -25,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def checkpoint(tmp_path):
     """A best.pt of a tiny model, written by the Trainer as a real run writes it."""
     torch.manual_seed(0)
-    model = build_model(SPEC)
+    model = model_from_spec(SPEC)
     batch = (torch.randn(2, 3, 32, 32), (torch.rand(2, 1, 32, 32) > 0.5).float())
     run = tmp_path / "run"
     meta = {"model": SPEC, "image_size": 32}
@@ -56,6 +59,25 @@ def test_predict_writes_mask_and_overlay_at_the_original_size(tmp_path, checkpoi
     assert overlay.size == (53, 37) and overlay.mode == "RGB"
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary == {"images": 1, "failed": 0, "out": str(out)}
+
+
+def test_predict_and_the_evaluation_see_the_same_mask(tmp_path, checkpoint):
+    # One inference path: the mask `predict` writes for a photo is the one the book's
+    # evaluation scores for that photo (same shrinking, normalisation, model and upsampling).
+    folder = save_scene_folder(tmp_path / "scenes", 3, size=(40, 60))
+    dataset = FolderDataset(folder, 32, cache_dir=None)
+    model = model_from_spec(SPEC)
+    model.load_state_dict(torch.load(checkpoint, weights_only=True)["model"])
+    _, _, predictions = native_cases(model, dataset, range(len(dataset)), device="cpu")
+    out = tmp_path / "out"
+    photos = [pair.image for pair in dataset.pairs]
+    assert (
+        main(["predict", "--checkpoint", str(checkpoint), *map(str, photos), "--out", str(out)])
+        == 0
+    )
+    for photo_path, predicted in zip(photos, predictions, strict=True):
+        written = np.asarray(Image.open(out / f"{photo_path.stem}_mask.png")) // 255
+        assert np.array_equal(written, predicted), photo_path.name
 
 
 def test_predict_reports_a_missing_checkpoint(tmp_path, capsys):

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from unet_tutorial.skips import SkipRun  # noqa: E402
+from unet_tutorial.experiments.skip_study import SkipRun  # noqa: E402
 from unet_tutorial.viz.skips import (  # noqa: E402
     moving_average,
     plot_gradient_through_depth,

@@ -1,16 +1,28 @@
 """unet_tutorial: the tested code behind the book "U-Net image segmentation".
 
 Each chapter of the book imports this package, so the code a reader sees is the code CI tests.
-Modules (one concern each):
+Modules, one concern each:
 
-- :mod:`unet_tutorial.profiles` -- the smoke / cpu / gpu size profiles the chapters run under.
-- :mod:`unet_tutorial.runtime` -- device choice and seeding.
+- :mod:`unet_tutorial.profiles` -- the smoke / cpu / gpu sizes the chapters run under.
+- :mod:`unet_tutorial.runtime` -- device choice, seeding, process settings, ``start_chapter``.
 - :mod:`unet_tutorial.paths` -- where the project, its data and its runs live.
-- :mod:`unet_tutorial.ops` -- convolution, pooling and transposed convolution written from scratch.
+- :mod:`unet_tutorial.functional` -- convolution, pooling and transposed convolution written from
+  scratch (chapters 1-3).
+- :mod:`unet_tutorial.data` -- datasets: the flood photos (finding, checking, splitting,
+  augmenting, serving), synthetic scenes and shapes, a sample photo.
+- :mod:`unet_tutorial.models` -- the networks, one file each, and :func:`create_model`, the
+  registry that builds them by name.
+- :mod:`unet_tutorial.losses` -- binary cross-entropy, soft Dice and their sum.
+- :mod:`unet_tutorial.metrics` -- IoU, Dice, precision, recall from confusion counts.
+- :mod:`unet_tutorial.training` -- the training step, the trainer, checkpoints, inference,
+  speed measurements.
+- :mod:`unet_tutorial.evaluation` -- scores at each photo's own resolution, result cases.
+- :mod:`unet_tutorial.experiments` -- the book's experiments and the run store they share.
+- :mod:`unet_tutorial.analysis` -- measurements that explain the networks (shift tolerance,
+  gradient flow, attention maps, baselines).
+- :mod:`unet_tutorial.report` -- the tables and printed lines the book shows.
 - :mod:`unet_tutorial.viz` -- the figures of the book.
-- :mod:`unet_tutorial.sample_images` -- a real photo for the filters of chapter 1.
-- :mod:`unet_tutorial.shift` -- how much a one-pixel shift changes a (pooled) map.
-- :mod:`unet_tutorial.notebooks` -- keeping the Colab notebooks in step with the MyST chapters.
+- :mod:`unet_tutorial.cli` -- the command line, ``python -m unet_tutorial``.
 """
 
 from unet_tutorial.profiles import Profile, get_profile

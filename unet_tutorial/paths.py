@@ -33,3 +33,38 @@ def data_dir() -> Path:
 def runs_dir() -> Path:
     """``<project>/data/runs``: training checkpoints and metrics."""
     return data_dir() / "runs"
+
+
+#: Where :func:`use_google_drive` keeps the book's files on a mounted Google Drive.
+DRIVE_FOLDER = "/content/drive/MyDrive/unet-tutorial"
+
+
+def use_google_drive(folder: str | Path = DRIVE_FOLDER) -> Path:
+    """In Colab: mount Google Drive and keep the book's files in ``folder`` on it.
+
+    Sets ``UNET_TUTORIAL_HOME`` (the dataset, its cache, the split and every training run go
+    to ``folder/data``) and ``TORCH_HOME`` (downloaded ImageNet weights go to ``folder/torch``).
+    Each Colab notebook runs on a fresh machine; with this, a chapter finds what an earlier
+    chapter downloaded or trained instead of doing it again. Call it before anything else of
+    the package (the chapters' set-up cell does, when asked).
+
+    Returns:
+        ``folder``.
+
+    Raises:
+        RuntimeError: outside Colab (there is no Drive to mount).
+    """
+    try:
+        from google.colab import drive  # type: ignore[import-not-found]
+    except ImportError:
+        raise RuntimeError(
+            "use_google_drive() works in Google Colab only; elsewhere set UNET_TUTORIAL_HOME "
+            "to the folder that should keep the book's data and runs."
+        ) from None
+    drive.mount("/content/drive")
+    home = Path(folder)
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ[HOME_ENV_VAR] = str(home)
+    os.environ["TORCH_HOME"] = str(home / "torch")
+    print(f"runs, data and downloaded weights are kept in {home}")
+    return home

@@ -23,11 +23,12 @@ PROFILE_ENV_VAR = "UNET_TUTORIAL_PROFILE"
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """How chapters 8-10 train the flood segmenter (used by :mod:`unet_tutorial.experiment`).
+    """How chapters 8-10 train the flood segmenter (:mod:`unet_tutorial.experiments.flood`).
 
     Attributes:
-        model: ``"vgg19_unet"`` (the original's model) or a padded U-Net trained from scratch:
-            ``"attention_unet"``, ``"unet_plus_plus"``, ``"vnet_style"``.
+        model: a name of the model registry (:data:`unet_tutorial.models.MODELS`):
+            ``"vgg19_unet"`` (the original's model) or a network trained from scratch, such
+            as ``"attention_unet"``.
         width: channels of the first level of a from-scratch model (ignored for ``vgg19_unet``).
         pretrained: ``"auto"``, ``True`` or ``False``: ImageNet weights for the VGG19 encoder.
         loss: ``"bce"`` (the original's) or ``"bce+dice"``.
@@ -37,8 +38,8 @@ class TrainingPlan:
             (for ``vgg19_unet`` with encoder blocks from ``unfreeze_from_block`` on unfrozen).
         unfreeze_from_block: first VGG19 block (1-5) trained in the second stage.
         schedule: learning rate over the first stage: ``"constant"`` (the original's) or
-            ``"cosine"`` (see :func:`unet_tutorial.train.learning_rate`); the second stage keeps
-            ``finetune_lr`` constant.
+            ``"cosine"`` (see :func:`unet_tutorial.training.trainer.learning_rate`); the second
+            stage keeps ``finetune_lr`` constant.
     """
 
     model: str
@@ -59,6 +60,43 @@ class TrainingPlan:
 
 
 @dataclass(frozen=True)
+class SkipStudySettings:
+    """The size of chapter 4's skip study (:mod:`unet_tutorial.experiments.skip_study`).
+
+    Attributes:
+        image_size: side of the synthetic images.
+        steps: optimisation steps of each variant.
+    """
+
+    image_size: int
+    steps: int
+
+
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """The size of chapter 11's comparison (:mod:`unet_tutorial.experiments.comparison`).
+
+    Attributes:
+        image_size: side of the images every compared network trains on.
+        epochs: training epochs of every network (no early stopping).
+    """
+
+    image_size: int
+    epochs: int
+
+
+@dataclass(frozen=True)
+class OverfitCheck:
+    """The one-batch overfitting check of a new model (:mod:`unet_tutorial.training.sanity`).
+
+    Attributes:
+        steps: optimisation steps on the one batch.
+    """
+
+    steps: int
+
+
+@dataclass(frozen=True)
 class Profile:
     """The sizes one profile gives the chapters.
 
@@ -68,13 +106,11 @@ class Profile:
         image_size: side of the square images models are trained on, in pixels.
         batch_size: training batch size.
         max_samples: cap on the number of dataset samples used (``None`` = all).
-        base_channels: channels of the first level of the small U-Nets built in the chapters.
-        demo_steps: optimisation steps of the small in-chapter experiments (chapter 4).
-        demo_image_size: image side of the synthetic data in the in-chapter experiments.
-        compare_image_size: image side every model of the comparison of chapter 11 trains on.
-        compare_epochs: training epochs of each model in the comparison of chapter 11.
-        overfit_steps: steps of the one-batch overfitting check of chapter 6.
+        base_channels: channels of the first level of the padded U-Nets the chapters build.
         training: how the flood segmenter of chapters 8-10 is trained (:class:`TrainingPlan`).
+        skip_study: chapter 4's experiment (:class:`SkipStudySettings`).
+        comparison: chapter 11's comparison (:class:`ComparisonSettings`).
+        overfit: the one-batch check of chapter 6 (:class:`OverfitCheck`).
     """
 
     name: str
@@ -83,12 +119,10 @@ class Profile:
     batch_size: int
     max_samples: int | None
     base_channels: int
-    demo_steps: int
-    demo_image_size: int
-    compare_image_size: int
-    compare_epochs: int
-    overfit_steps: int
     training: TrainingPlan
+    skip_study: SkipStudySettings
+    comparison: ComparisonSettings
+    overfit: OverfitCheck
 
     def replace(self, **changes: object) -> Profile:
         """A copy of this profile with some fields changed (for experiments in a notebook)."""
@@ -103,11 +137,6 @@ PROFILES: dict[str, Profile] = {
         batch_size=4,
         max_samples=16,
         base_channels=8,
-        demo_steps=30,
-        demo_image_size=32,
-        compare_image_size=32,
-        compare_epochs=1,
-        overfit_steps=4,
         training=TrainingPlan(
             model="attention_unet",
             width=4,
@@ -123,6 +152,9 @@ PROFILES: dict[str, Profile] = {
             finetune_patience=1,
             finetune_min_epochs=1,
         ),
+        skip_study=SkipStudySettings(image_size=32, steps=30),
+        comparison=ComparisonSettings(image_size=32, epochs=1),
+        overfit=OverfitCheck(steps=4),
     ),
     "cpu": Profile(
         name="cpu",
@@ -131,12 +163,7 @@ PROFILES: dict[str, Profile] = {
         batch_size=8,
         max_samples=None,
         base_channels=16,
-        demo_steps=300,
-        demo_image_size=48,
-        compare_image_size=80,
-        compare_epochs=6,
-        overfit_steps=15,
-        # Chosen by `python -m unet_tutorial.bench choice` (equal training time per candidate;
+        # Chosen by `python -m tools.bench choice` (equal training time per candidate;
         # the measurement ships as unet_tutorial/measurements/cpu_choice.json, chapter 8). The
         # epoch cap is what fits that budget at the chosen network's measured epoch time;
         # patience 20 after epoch 10, as in the original recipe.
@@ -155,6 +182,9 @@ PROFILES: dict[str, Profile] = {
             finetune_patience=2,
             finetune_min_epochs=2,
         ),
+        skip_study=SkipStudySettings(image_size=48, steps=300),
+        comparison=ComparisonSettings(image_size=80, epochs=6),
+        overfit=OverfitCheck(steps=15),
     ),
     "gpu": Profile(
         name="gpu",
@@ -163,11 +193,6 @@ PROFILES: dict[str, Profile] = {
         batch_size=16,
         max_samples=None,
         base_channels=64,
-        demo_steps=1500,
-        demo_image_size=64,
-        compare_image_size=224,
-        compare_epochs=40,
-        overfit_steps=100,
         # The original recipe with its defects fixed (see chapter 8).
         training=TrainingPlan(
             model="vgg19_unet",
@@ -185,6 +210,9 @@ PROFILES: dict[str, Profile] = {
             finetune_min_epochs=1,
             unfreeze_from_block=5,
         ),
+        skip_study=SkipStudySettings(image_size=64, steps=1500),
+        comparison=ComparisonSettings(image_size=224, epochs=40),
+        overfit=OverfitCheck(steps=100),
     ),
 }
 

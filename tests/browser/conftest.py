@@ -46,6 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folder with the book's _toc.yml, _config.yml and sources (default: this repository)",
     )
     parser.addoption(
+        "--notebook-dir",
+        default=None,
+        help="folder of the chapters' executed notebooks (make nbmake) for test_notebooks.py",
+    )
+    parser.addoption(
         "--screenshot-dir",
         default=None,
         help="where full-page screenshots go (default: BOOK_ROOT/_build/screenshots)",

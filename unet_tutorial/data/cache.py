@@ -22,6 +22,7 @@ from PIL import Image
 
 from unet_tutorial.data.io import read_mask, read_rgb
 from unet_tutorial.data.pairing import DatasetWarning, Pair
+from unet_tutorial.data.transforms import shrink_mask_to_square, shrink_to_square
 
 _HASHES: dict[tuple, str] = {}
 
@@ -68,12 +69,10 @@ def decode_resized(pair: Pair, image_size: int) -> tuple[np.ndarray, np.ndarray]
         ``(image, mask)``: S×S×3 ``uint8`` RGB, and S×S ``uint8`` 0/1 binarised at full
         resolution then resized by nearest neighbour.
     """
-    size = (image_size, image_size)
-    image = read_rgb(pair.image, min_size=size).resize(
-        size, Image.Resampling.LANCZOS, reducing_gap=3.0
+    image = read_rgb(pair.image, min_size=(image_size, image_size))
+    return shrink_to_square(image, image_size), shrink_mask_to_square(
+        read_mask(pair.mask), image_size
     )
-    mask = Image.fromarray(read_mask(pair.mask)).resize(size, Image.Resampling.NEAREST)
-    return np.array(image, dtype=np.uint8), np.array(mask, dtype=np.uint8)
 
 
 class DecodedCache:

@@ -32,7 +32,12 @@ from unet_tutorial.data.io import read_mask, read_rgb
 from unet_tutorial.data.locate import default_cache_dir, find_layout
 from unet_tutorial.data.pairing import DatasetWarning, Pair, pair_files, summarize
 from unet_tutorial.data.synthetic import render_flood_scene
-from unet_tutorial.data.transforms import eval_transforms, reseed
+from unet_tutorial.data.transforms import (
+    eval_transforms,
+    reseed,
+    shrink_mask_to_square,
+    shrink_to_square,
+)
 
 Transform = Callable[..., dict]
 
@@ -262,10 +267,10 @@ class SyntheticFloodDataset(SegmentationDataset):
         if scene not in self._small:
             image, mask = self.native_arrays(index)
             self._water[scene] = float(mask.mean())
-            size = (self.image_size, self.image_size)
-            small = Image.fromarray(image).resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-            small_mask = Image.fromarray(mask).resize(size, Image.Resampling.NEAREST)
-            self._small[scene] = (np.array(small), np.array(small_mask))
+            self._small[scene] = (
+                shrink_to_square(image, self.image_size),
+                shrink_mask_to_square(mask, self.image_size),
+            )
         return self._small[scene]
 
     def subset(

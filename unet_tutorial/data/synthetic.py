@@ -24,6 +24,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 from PIL import Image, ImageDraw, ImageFilter
 
 COARSE = 4  # smooth noise fields are computed on a 4× coarser grid and upsampled
@@ -374,3 +375,19 @@ def save_scene_folder(
         Image.fromarray(image).save(root / "images" / f"scene-{index}{suffix}", kind)
         Image.fromarray(mask * 255).save(root / "masks" / f"scene-{index}.png")
     return root
+
+
+def synthetic_flood_batch(
+    batch_size: int, image_size: int, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of synthetic flood scenes painted at S×S, normalised as every network input is.
+
+    Returns:
+        ``(images, masks)``: N×3×S×S float32 and N×1×S×S float32 in {0, 1} (1 = water).
+    """
+    from unet_tutorial.data.transforms import photo_to_input
+
+    scenes = [render_flood_scene(seed + i, image_size, image_size) for i in range(batch_size)]
+    images = torch.stack([photo_to_input(image, image_size) for image, _ in scenes])
+    masks = torch.from_numpy(np.stack([mask for _, mask in scenes])).unsqueeze(1).float()
+    return images, masks

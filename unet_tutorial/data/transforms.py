@@ -1,4 +1,9 @@
-"""Augmentation and normalisation pipelines (albumentations), and ``denormalize`` for display.
+"""How a photo becomes the network's input: shrinking, augmentation and normalisation
+(albumentations), and ``denormalize`` for display.
+
+Every photo is shrunk to S×S once (:func:`shrink_to_square`: Pillow's Lanczos filter, which
+averages the many source pixels behind each output pixel), for training, evaluation and
+prediction alike (:func:`photo_to_input`); the pipelines below then act on S×S arrays.
 
 Geometric transforms act on the image and the mask together, so they stay aligned; masks are
 always resized with nearest neighbour so they stay 0/1. Colour transforms act on the image only
@@ -21,9 +26,36 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from albumentations.pytorch import ToTensorV2  # noqa: E402
+from PIL import Image  # noqa: E402
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def shrink_to_square(image: Image.Image | np.ndarray, image_size: int) -> np.ndarray:
+    """A photo shrunk (or enlarged) to ``image_size``×``image_size``: S×S×3 uint8 RGB.
+
+    The aspect ratio is not kept, as in the original tutorial: the network sees the whole photo.
+    """
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
+    size = (image_size, image_size)
+    return np.array(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0), np.uint8)
+
+
+def shrink_mask_to_square(mask: np.ndarray, image_size: int) -> np.ndarray:
+    """A mask resized to S×S by nearest neighbour, so it keeps its values (0/1 or class ids)."""
+    size = (image_size, image_size)
+    return np.array(Image.fromarray(mask).resize(size, Image.Resampling.NEAREST), np.uint8)
+
+
+def photo_to_input(image: Image.Image | np.ndarray, image_size: int) -> torch.Tensor:
+    """The network's input for one photo: shrunk to S×S, normalised, ``3×S×S`` float32.
+
+    Exactly what the datasets give the network for an evaluation sample.
+    """
+    small = shrink_to_square(image, image_size)
+    return eval_transforms(image_size)(image=small)["image"].float()
 
 
 def reseed(pipeline: A.Compose, seed: int) -> A.Compose:

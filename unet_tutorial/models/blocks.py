@@ -1,5 +1,5 @@
-"""Building blocks shared by the padded U-Net variants (U-Net++, Attention U-Net, V-Net style)
-and by the small encoder-decoder of the skip-connection chapter (:mod:`unet_tutorial.skips`).
+"""Building blocks shared by the padded networks: the plain U-Net (:mod:`.unet`) and its
+variants (U-Net++, Attention U-Net, V-Net style), and the residual block of chapter 4.
 
 Unlike the paper's network, these blocks use *padded* 3×3 convolutions, so a block keeps H and W,
 and batch normalization (Ioffe & Szegedy, 2015), which lets small networks train quickly from
@@ -47,6 +47,38 @@ class UpConv(nn.Sequential):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__(nn.ConvTranspose2d(in_channels, out_channels, kernel_size=2, stride=2))
+
+
+class ResidualBlock(nn.Module):
+    """The basic residual block of ResNet: ``y = relu(x + F(x))``, ``F`` = conv-BN-ReLU-conv-BN.
+
+    The addition needs ``F(x)`` to have the shape of ``x``: ``N×C×H×W`` → ``N×C×H×W``.
+
+    Args:
+        channels: ``C``.
+        residual: with ``False`` the same layers run without the addition (``y = relu(F(x))``),
+            for comparison.
+        batch_norm: with ``False`` the batch norms are left out (as in the original U-Net).
+    """
+
+    def __init__(self, channels: int, residual: bool = True, batch_norm: bool = True) -> None:
+        super().__init__()
+        self.residual = residual
+
+        def norm() -> nn.Module:
+            return nn.BatchNorm2d(channels) if batch_norm else nn.Identity()
+
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=not batch_norm),
+            norm(),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=not batch_norm),
+            norm(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.body(x)
+        return torch.relu(x + out if self.residual else out)
 
 
 def level_channels(base_channels: int, depth: int) -> list[int]:

@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from unet_tutorial.models.freezing import count_parameters
+
 #: Layers left out of the table by default: they keep the shape of the layer before them.
 QUIET_LAYERS: tuple[type[nn.Module], ...] = (nn.ReLU, nn.Dropout, nn.Dropout2d)
 
@@ -168,7 +170,7 @@ def summarize(
     def hook(name: str, module: nn.Module):
         def record(_module: nn.Module, _inputs: object, output: object) -> None:
             tensor = output[0] if isinstance(output, tuple | list) else output
-            count = 0 if name in seen else sum(p.numel() for p in module.parameters())
+            count = 0 if name in seen else count_parameters(module)
             seen.add(name)
             rows.append(LayerRow(name, type(module).__name__, tuple(tensor.shape), count))
 
@@ -193,9 +195,12 @@ def summarize(
     finally:
         for handle in handles:
             handle.remove()
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return ModelSummary(tuple(input_size), rows, total, trainable)
+    return ModelSummary(
+        tuple(input_size),
+        rows,
+        count_parameters(model),
+        count_parameters(model, trainable_only=True),
+    )
 
 
 def count_layers(

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models.vgg import cfgs, make_layers
 
-from unet_tutorial.models.freezing import is_frozen, set_trainable
+from unet_tutorial.models.freezing import count_parameters, is_frozen, set_trainable
 from unet_tutorial.models.padding import crop_to, pad_to_multiple
 from unet_tutorial.models.summary import Table
 from unet_tutorial.models.weights import (
@@ -104,9 +104,9 @@ class VGG19UNet(nn.Module):
     """U-Net with a VGG19 encoder (ImageNet weights when available) for RGB images.
 
     Args:
-        num_classes: 1 or 2 give one logit per pixel (binary segmentation, to use with
-            ``BCEWithLogitsLoss``), as the original did for its two classes; more give one logit
-            per class.
+        num_classes: output channels: 1 gives one logit per pixel (binary segmentation, to
+            use with ``BCEWithLogitsLoss``); C gives one logit per class (``CrossEntropyLoss``).
+            The same meaning as in every network of :mod:`unet_tutorial.models`.
         pretrained: ``True`` loads torchvision's ``VGG19_Weights.IMAGENET1K_V1`` into the encoder
             (from the torch hub cache or downloaded) and raises
             :class:`~unet_tutorial.models.weights.PretrainedWeightsUnavailable` when it cannot;
@@ -119,7 +119,7 @@ class VGG19UNet(nn.Module):
             respect to its skip map. Same results; ``False`` computes it all the original way.
 
     The encoder is frozen at construction, as in the original; see :meth:`unfreeze_encoder`.
-    Shapes: N×3×H×W (ImageNet-normalised) → N×C×H×W logits, C = 1 for ``num_classes`` ≤ 2.
+    Shapes: N×3×H×W (ImageNet-normalised) → N×num_classes×H×W logits.
     H and W need not be multiples of 16: the input is padded and the output cropped back.
     """
 
@@ -137,7 +137,6 @@ class VGG19UNet(nn.Module):
         if pretrained not in (True, False, "auto"):
             raise ValueError(f"pretrained must be True, False or 'auto', got {pretrained!r}.")
         self.num_classes = num_classes
-        self.out_channels = 1 if num_classes <= 2 else num_classes
         features = vgg19_features()
         self.pretrained_loaded = False
         self.weights_note = "random initialisation (pretrained=False)"
@@ -161,7 +160,7 @@ class VGG19UNet(nn.Module):
             DecoderStep(channels[level + 1], channels[level], dropout)
             for level in reversed(range(len(channels) - 1))
         )
-        self.head = nn.Conv2d(channels[0], self.out_channels, kernel_size=3, padding=1)
+        self.head = nn.Conv2d(channels[0], num_classes, kernel_size=3, padding=1)
         self.frozen_fast_path = frozen_fast_path
         self.freeze_encoder()
 
@@ -263,7 +262,7 @@ def encoder_table(model: VGG19UNet, input_size: int = 224) -> Table:
                 f"[{start}:{stop}]",
                 ", ".join(layers),
                 f"{ENCODER_CHANNELS[number - 1]} × {side} × {side}",
-                f"{sum(p.numel() for p in block.parameters()):,}",
+                f"{count_parameters(block):,}",
                 "no" if is_frozen(block) else "yes",
             )
         )

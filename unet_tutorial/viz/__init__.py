@@ -1,6 +1,15 @@
-"""The book's figures, drawn by code. One module per kind of figure:
+"""The book's figures, drawn by code. One module per kind of figure; every function returns a
+:class:`matplotlib.figure.Figure` (or an image) and leaves showing it to the caller.
 
-- :mod:`unet_tutorial.viz.arrays` -- grids of numbers, kernels, feature maps (chapters 1-3).
-- further modules are added by the chapters that need them (skip connections, architecture
-  diagrams, datasets, training curves and GIFs, result grids).
+- :mod:`.arrays` -- grids of numbers, kernels, feature maps, convolution steps (chapters 1-3).
+- :mod:`.skips` -- skip connections: diagrams, predictions, training curves (chapter 4).
+- :mod:`.architecture` -- the paper's U-Net drawn from the model (chapter 5).
+- :mod:`.tiling` -- the overlap-tile strategy (chapter 5).
+- :mod:`.data` -- the dataset: samples, sizes, label errors, duplicates, augmentations
+  (chapter 7).
+- :mod:`.training` -- learning curves, the training GIF, result grids and overlays
+  (chapters 8-10, ``predict``).
+- :mod:`.variants` -- U-Net++, Attention U-Net and V-Net-style diagrams, attention maps
+  (chapter 11).
+- :mod:`.comparison` -- the comparison chart (chapter 11).
 """

@@ -17,7 +17,7 @@ from matplotlib.colors import Colormap, Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from unet_tutorial.ops import conv2d, conv_transpose2d
+from unet_tutorial.functional import conv2d, conv_transpose2d
 
 ArrayLike = torch.Tensor | np.ndarray | Sequence
 Window = tuple[int, int, int, int]  # (row, col, height, width)
@@ -352,7 +352,7 @@ def plot_conv_steps(
     Args:
         x: H×W input (one channel).
         kernel: kh×kw kernel.
-        stride, padding: as in :func:`unet_tutorial.ops.conv2d` (ints).
+        stride, padding: as in :func:`unet_tutorial.functional.conv2d` (ints).
         max_steps: draw only the first steps (row by row) of a bigger output.
         cell_inches: size of one cell on the page.
 

@@ -1,7 +1,8 @@
 """The figure of the model comparison (chapter 11): quality, size and speed side by side.
 
-:func:`plot_comparison` takes the rows of :func:`unet_tutorial.compare.run_comparison` (or any
-objects with the same attributes) and returns a :class:`matplotlib.figure.Figure`.
+:func:`plot_comparison` takes the rows of
+:func:`unet_tutorial.experiments.comparison.run_comparison` (or any objects with the same
+attributes) and returns a :class:`matplotlib.figure.Figure`.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ Every function returns a :class:`matplotlib.figure.Figure`; the caller shows or 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,7 +17,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from unet_tutorial.metrics import confusion_counts, scores_from_counts
-from unet_tutorial.skips import SkipRun
 
 __all__ = [
     "VARIANT_COLORS",
@@ -167,7 +167,7 @@ def plot_task_samples(images: torch.Tensor, masks: torch.Tensor, n: int = 4) -> 
 def plot_skip_predictions(
     images: torch.Tensor,
     masks: torch.Tensor,
-    runs: Mapping[str, SkipRun],
+    runs: Mapping[str, Any],
     n: int = 3,
 ) -> Figure:
     """Input, true mask and each variant's predicted probability, one test image per row.
@@ -178,7 +178,8 @@ def plot_skip_predictions(
     Args:
         images: ``N×1×H×W`` test images (the first ``n`` are shown).
         masks: ``N×1×H×W`` their 0/1 masks.
-        runs: ``{skip: SkipRun}`` whose ``test_probabilities`` hold at least ``n`` images.
+        runs: ``{skip: SkipRun}`` (see :mod:`unet_tutorial.experiments.skip_study`) whose
+            ``test_probabilities`` hold at least ``n`` images.
         n: rows.
     """
     kept = min(len(run.test_probabilities) for run in runs.values())
@@ -220,11 +221,11 @@ def moving_average(values: Sequence[float], window: int) -> np.ndarray:
     return (cumulative[index] - cumulative[start]) / (index - start)
 
 
-def plot_skip_curves(runs: Mapping[str, SkipRun], window: int | None = None) -> Figure:
+def plot_skip_curves(runs: Mapping[str, Any], window: int | None = None) -> Figure:
     """Training loss and first-layer gradient norm against the step, one line per variant.
 
     Args:
-        runs: ``{skip: SkipRun}``.
+        runs: ``{skip: SkipRun}`` (see :mod:`unet_tutorial.experiments.skip_study`).
         window: moving-average window; by default a twentieth of the steps.
     """
     steps = max(len(run.losses) for run in runs.values())
@@ -255,8 +256,8 @@ def plot_gradient_through_depth(
     Args:
         depths: the stack depths (x axis).
         norms: ``{label: one norm per depth}``, e.g. from
-            :func:`unet_tutorial.skips.gradient_through_depth`; labels containing "residual" are
-            drawn in blue, others in grey, those containing "BN" dashed.
+            :func:`unet_tutorial.analysis.gradients.gradient_through_depth`; labels containing
+            "residual" are drawn in blue, others in grey, those containing "BN" dashed.
     """
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for label, values in norms.items():

@@ -1,0 +1,111 @@
+"""Each chapter as a learner meets it in Jupyter or Colab: its notebook, executed in an empty
+folder outside the repository (``make nbmake`` does that, under the ``smoke`` profile), exported
+to HTML by nbconvert as a notebook front end renders it, and opened in headless Chromium.
+
+A chapter fails when its notebook shows fewer figures than its page in the book, when an image
+does not load, or when MyST markup (roles, directives, label targets) shows as text. The counts
+per chapter are printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from book_browser import HERE, WAIT_S
+from bs4 import BeautifulSoup
+
+COUNTS: dict[str, tuple[int, int]] = {}
+
+
+def book_figures(html_dir: Path, chapter: str) -> int:
+    """Images in the cell outputs of a chapter's page in the built book."""
+    soup = BeautifulSoup((html_dir / f"{chapter}.html").read_text(), "html.parser")
+    return len(soup.select(".cell_output img"))
+
+
+@pytest.fixture(scope="session")
+def notebook_dir(request: pytest.FixtureRequest) -> Path:
+    folder = request.config.getoption("--notebook-dir")
+    if not folder:
+        pytest.skip("no --notebook-dir: pass the folder of notebooks `make nbmake` executed")
+    return Path(folder)
+
+
+@pytest.fixture(scope="session")
+def notebook_html(notebook_dir: Path) -> Callable[[str], Path]:
+    """``notebook_html(chapter)``: the executed notebook of a chapter, exported by nbconvert."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exported: dict[str, Path] = {}
+
+    def export(chapter: str) -> Path:
+        name = Path(chapter).name
+        if name not in exported:
+            source = notebook_dir / f"{name}.ipynb"
+            if not source.is_file():
+                pytest.fail(f"{source} is missing: `make nbmake` executes the notebooks there")
+            notebook = nbformat.read(source, as_version=4)
+            if not any(cell.get("outputs") for cell in notebook.cells):
+                pytest.fail(f"{source} has no outputs: it was not executed")
+            body, _ = exporter.from_notebook_node(notebook)
+            exported[name] = notebook_dir / f"{name}.html"
+            exported[name].write_text(body)
+        return exported[name]
+
+    return export
+
+
+@pytest.fixture(scope="session")
+def notebook_view(driver: Any, notebook_html: Callable[[str], Path]) -> Callable[[str], dict]:
+    collect = (HERE / "collect_notebook.js").read_text()
+    views: dict[str, dict] = {}
+
+    def view(chapter: str) -> dict:
+        if chapter not in views:
+            driver.get(notebook_html(chapter).as_uri())
+            data = driver.execute_async_script(collect, WAIT_S * 1000)
+            if "scriptError" in data:
+                pytest.fail(f"{chapter}: the notebook check script failed: {data['scriptError']}")
+            views[chapter] = data
+        return views[chapter]
+
+    return view
+
+
+def test_the_notebook_shows_every_figure_of_the_page(notebook_view, book, chapter) -> None:
+    in_book = book_figures(book.html_dir, chapter)
+    images = notebook_view(chapter)["outputImages"]
+    COUNTS[chapter] = (in_book, len(images))
+    assert len(images) >= in_book, (
+        f"{chapter}: the book's page shows {in_book} figures, the executed notebook "
+        f"{len(images)}: a figure is missing in Jupyter and Colab"
+    )
+
+
+def test_the_notebook_images_load(notebook_view, chapter) -> None:
+    broken = [img for img in notebook_view(chapter)["outputImages"] if not img["naturalWidth"]]
+    assert not broken, f"{chapter}: images that do not load in the notebook: {broken}"
+
+
+def test_the_notebook_shows_no_myst_markup(notebook_view, chapter) -> None:
+    view = notebook_view(chapter)
+    assert view["markdownCells"] > 0, f"{chapter}: no Markdown cell found in the export"
+    assert not view["rawMyst"], f"{chapter}: MyST markup shown as text: {view['rawMyst']}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def report_counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if COUNTS:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"{'chapter':<36} figures in the book page   figures in the notebook"]
+        lines += [f"{c:<36} {a:>23}   {b:>23}" for c, (a, b) in sorted(COUNTS.items())]
+        if reporter is not None:
+            reporter.write_sep("-", "figures per chapter: book page and executed notebook")
+            for line in lines:
+                reporter.write_line(line)

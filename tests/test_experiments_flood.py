@@ -1,0 +1,113 @@
+"""unet_tutorial.experiments.flood: the chapters' runs, saved with their spec, reused only when
+the spec matches."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from unet_tutorial.data import load_flood_data
+from unet_tutorial.experiments.flood import (
+    load_or_train,
+    load_stage,
+    prepare_finetuning,
+    select_final,
+    stage_spec,
+)
+from unet_tutorial.models import count_parameters, model_from_spec, model_spec
+from unet_tutorial.profiles import PROFILES
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
+    monkeypatch.delenv("UNET_TUTORIAL_DATA", raising=False)
+    smoke = PROFILES["smoke"]
+    plan = dataclasses.replace(smoke.training, width=2, epochs=1, finetune_epochs=1)
+    profile = dataclasses.replace(smoke, name="tiny", image_size=32, max_samples=9, training=plan)
+    return profile, load_flood_data(profile, verbose=False)
+
+
+def test_a_finished_run_is_reused_only_with_the_same_settings(tiny) -> None:
+    profile, data = tiny
+    trained = load_or_train(profile, "train", data, verbose=False)
+    assert not trained.loaded and trained.run_dir.name == "tiny-synthetic-train"
+    assert (trained.run_dir / "run.json").is_file()
+    again = load_or_train(profile, "train", data, verbose=False)
+    assert again.loaded
+    for key, value in trained.model.state_dict().items():
+        assert torch.equal(again.model.state_dict()[key], value.cpu())
+    assert again.metrics["test"] == trained.metrics["test"]
+    assert again.evaluation.counts == trained.evaluation.counts
+    other_lr = dataclasses.replace(profile.training, lr=5e-4)
+    assert load_stage(dataclasses.replace(profile, training=other_lr), data, "train") is None
+    assert load_stage(dataclasses.replace(profile, batch_size=2), data, "train") is None
+
+
+def test_fine_tuning_starts_from_the_first_stage(tiny) -> None:
+    profile, data = tiny
+    first = load_or_train(profile, "train", data, verbose=False)
+    second = load_or_train(profile, "finetune", data, verbose=False)
+    assert second.run_dir.name == "tiny-synthetic-finetune"
+    assert second.metrics["stage"] == "finetune"
+    assert second.metrics["train_config"]["lr"] == profile.training.finetune_lr
+    assert first.run_dir.is_dir() and second.gif.is_file()
+
+
+def test_select_final_decides_on_validation_only() -> None:
+    def run(val_loss: float, val_iou: float, test_iou: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            best={"val_loss": val_loss, "val_iou": val_iou}, metrics={"test": {"iou": test_iou}}
+        )
+
+    first, second = run(0.30, 0.70, 0.90), run(0.25, 0.72, 0.50)
+    assert select_final(first, second, "val_iou") is second
+    assert select_final(first, second, "val_loss") is second
+    assert select_final(second, first, "val_iou") is second
+    assert select_final(first, run(0.30, 0.70, 0.99), "val_iou") is first  # ties: first stage
+
+
+def test_vgg19_finetuning_unfreezes_the_last_block() -> None:
+    model = model_from_spec(model_spec("vgg19_unet", num_classes=1), pretrained=False)
+    frozen = count_parameters(model, trainable_only=True)
+    prepare_finetuning(model, PROFILES["gpu"].training)
+    unfrozen = count_parameters(model, trainable_only=True)
+    assert unfrozen - frozen == 4 * (512 * 512 * 9 + 512)
+
+
+def test_changing_only_the_fine_tuning_keeps_the_first_stage(tiny) -> None:
+    profile, data = tiny
+    first = load_or_train(profile, "train", data, verbose=False)
+    load_or_train(profile, "finetune", data, verbose=False)
+    other = dataclasses.replace(profile.training, finetune_lr=5e-5)
+    changed = dataclasses.replace(profile, training=other)
+    assert stage_spec(changed, data, "train") == stage_spec(profile, data, "train")
+    assert load_stage(changed, data, "train") is not None  # the first stage is reused ...
+    assert load_stage(changed, data, "finetune") is None  # ... the second is not
+    assert load_stage(profile, data, "train").best_epoch == first.best_epoch
+
+
+def test_an_interrupted_run_resumes_and_prints_what_it_printed(tiny, capsys) -> None:
+    profile, data = tiny
+    longer = dataclasses.replace(profile.training, epochs=2, patience=5, min_epochs=2)
+    profile = dataclasses.replace(profile, training=longer)
+    trained = load_or_train(profile, "train", data)
+    live = capsys.readouterr().out.splitlines()
+    loaded = load_or_train(profile, "train", data)
+    replay = capsys.readouterr().out.splitlines()
+    assert loaded.loaded and not trained.loaded
+    epoch_lines = [line for line in live if line.startswith(("epoch ", "best epoch"))]
+    assert len(epoch_lines) == 3 and replay[1:] == epoch_lines
+    # Cut the run after its first epoch: the store then resumes it instead of starting over.
+    run_json = trained.run_dir / "run.json"
+    saved = json.loads(run_json.read_text())
+    run_json.write_text(json.dumps(saved | {"finished": False}))
+    resumed = load_or_train(profile, "train", data)
+    assert "resuming" in capsys.readouterr().out
+    assert resumed.epochs_run == 2 and not resumed.loaded

@@ -1,0 +1,71 @@
+"""unet_tutorial.experiments.timing: saying how long a training cell takes, before it starts."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from unet_tutorial.experiments import timing
+from unet_tutorial.profiles import PROFILES
+
+CPU = torch.device("cpu")
+RUNS = {
+    "runs": [
+        {
+            "experiment": "flood",
+            "stage": "train",
+            "profile": "cpu",
+            "device": "cpu",
+            "device_name": "CPU",
+            "machine": "a 2-core x86_64 CPU without a GPU (2026-11-30)",
+            "unit": "epoch",
+            "seconds_per_unit": 4.1,
+        },
+        {
+            "experiment": "flood",
+            "stage": "train",
+            "profile": "gpu",
+            "device": "cuda",
+            "device_name": "Tesla T4",
+            "machine": "a Tesla T4 GPU (2026-11-30)",
+            "unit": "epoch",
+            "seconds_per_unit": 2.0,
+        },
+    ]
+}
+
+
+def use(monkeypatch, tmp_path) -> None:
+    path = tmp_path / "run_times.json"
+    path.write_text(json.dumps(RUNS))
+    original = timing.load_run_times
+    monkeypatch.setattr(timing, "load_run_times", lambda path=path: original(str(path)))
+
+
+def test_a_cpu_is_compared_with_the_cpu_it_was_measured_on(monkeypatch, tmp_path) -> None:
+    use(monkeypatch, tmp_path)
+    text = timing.expected_time("flood", PROFILES["cpu"], 100, device=CPU, stage="train")
+    assert text.startswith("At most 100 epochs: about 7 min at the 4.1 s per epoch")
+    assert "2-core x86_64 CPU" in text and "faster or slower" in text
+
+
+def test_no_fitting_measurement_is_said_plainly(monkeypatch, tmp_path) -> None:
+    use(monkeypatch, tmp_path)
+    assert timing.expected_time("flood", PROFILES["smoke"], 2, device=CPU).startswith(
+        "No time measured on this kind of device (CPU)"
+    )
+    monkeypatch.setattr(timing, "device_name", lambda device=None: "NVIDIA A100-SXM4-40GB")
+    gpu = timing.expected_time("flood", PROFILES["gpu"], 200, stage="train")
+    assert "No time measured on this kind of device (NVIDIA A100" in gpu
+    monkeypatch.setattr(timing, "device_name", lambda device=None: "Tesla T4")
+    assert "about 7 min" in timing.expected_time("flood", PROFILES["gpu"], 200, stage="train")
+
+
+def test_announce_says_a_stored_run_is_loaded(capsys) -> None:
+    timing.announce_training("flood", PROFILES["cpu"], 100, stored=True, where="data/runs/x")
+    assert "stored in data/runs/x: it is loaded, nothing is trained" in capsys.readouterr().out
+
+
+def test_the_shipped_file_is_readable() -> None:
+    assert isinstance(timing.load_run_times()["runs"], list)

@@ -1,0 +1,5 @@
+"""Benchmarks that print numbers: ``python -m tools.bench {model,data,train,choice}``.
+
+Each benchmark lives in its own module of this package and exposes ``main(argv) -> int``.
+Speed targets live here, never in timed tests.
+"""

@@ -1,0 +1,8 @@
+"""Measurements that explain what the networks do (not part of training them).
+
+- :mod:`.shift` -- how much a one-pixel shift of the input changes a pooled map (chapter 2).
+- :mod:`.gradients` -- gradient reaching the input of deep stacks, with and without residual
+  additions (chapter 4).
+- :mod:`.attention` -- where a trained Attention U-Net's gates look (chapter 11).
+- :mod:`.baselines` -- the all-water baseline and the water share of a split.
+"""

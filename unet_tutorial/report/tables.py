@@ -1,0 +1,160 @@
+"""HTML tables of the book's results (shown with ``IPython.display.HTML``).
+
+The book's renderer shows a ``text/markdown`` output as CommonMark, which has no tables, so the
+chapters display tables as HTML. :func:`html_table` assembles the markup once; each table below
+formats its own cells (and escapes the text it did not write itself).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from unet_tutorial.metrics import SCORE_NAMES
+
+
+def html_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, row_headers: bool = True
+) -> str:
+    """``<table>`` markup: one header row, then one row per entry of ``rows``.
+
+    Args:
+        header: the column titles (HTML).
+        rows: the cells of each row, already formatted (HTML).
+        row_headers: mark the first cell of each row as a header (``<th>``), as for a row's name.
+
+    Raises:
+        ValueError: when a row's length differs from the header's.
+    """
+    for index, cells in enumerate(rows):
+        if len(cells) != len(header):
+            raise ValueError(
+                f"row {index} has {len(cells)} cells but the header has {len(header)}."
+            )
+    head = "".join(f"<th>{title}</th>" for title in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<th>{cell}</th>" if row_headers and column == 0 else f"<td>{cell}</td>"
+            for column, cell in enumerate(cells)
+        )
+        + "</tr>"
+        for cells in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def skip_study_table(runs: Mapping[str, Any]) -> str:
+    """Chapter 4's runs (``{skip: SkipRun}``), one row per variant, from their summaries."""
+    header = [
+        "skips",
+        "parameters",
+        "final train loss",
+        "test IoU",
+        "test Dice",
+        "boundary IoU",
+        "first-layer grad., step 1",
+        "first-layer grad., last tenth",
+        "seconds",
+    ]
+    rows = []
+    for run in runs.values():
+        row = run.summary()
+        rows.append(
+            [
+                run.skip,
+                f"{run.parameters:,}",
+                f"{row['final_loss']:.3f}",
+                f"{row['iou']:.3f}",
+                f"{row['dice']:.3f}",
+                f"{row['boundary_iou']:.3f}",
+                f"{row['grad_first']:.3g}",
+                f"{row['grad_end']:.3g}",
+                f"{run.seconds:.1f}",
+            ]
+        )
+    return html_table(header, rows, row_headers=False)
+
+
+def scores_table(evaluations: Mapping[str, Any]) -> str:
+    """Test scores, one row per :class:`~unet_tutorial.evaluation.NativeEvaluation`: micro
+    scores, with the mean over images in brackets."""
+    names = ["IoU", "Dice", "precision", "recall", "pixel accuracy"]
+    rows = [
+        [label, str(len(evaluation.ids))]
+        + [
+            f"{evaluation.summary[n]:.3f} ({evaluation.summary['per_image_' + n]:.3f})"
+            for n in SCORE_NAMES
+        ]
+        for label, evaluation in evaluations.items()
+    ]
+    return html_table(["", "test photos", *names], rows)
+
+
+def comparison_records(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Chapter 11's rows (:class:`~unet_tutorial.experiments.comparison.ComparisonRow`) as dicts
+    with readable column names and display values (rounded numbers; scores as text)."""
+    return [
+        {
+            "model": row.name,
+            "parameters (M)": round(row.parameters / 1e6, 2),
+            "trainable (M)": round(row.trainable / 1e6, 2),
+            "train img/s": round(row.train_images_per_s, 1),
+            "infer img/s": round(row.infer_images_per_s, 1),
+            "test IoU [95 % interval]": (
+                f"{row.test_iou:.3f} [{row.test_iou_low:.2f}, {row.test_iou_high:.2f}]"
+            ),
+            "test Dice": f"{row.test_dice:.3f}",
+            "precision / recall": f"{row.test_precision:.2f} / {row.test_recall:.2f}",
+            "IoU per image": f"{row.test_iou_per_image:.3f}",
+            "train min": round(row.train_minutes, 1),
+            "best epoch": f"{row.best_epoch}/{row.epochs_run}",
+        }
+        for row in rows
+    ]
+
+
+def comparison_table(rows: Sequence[Any]) -> str:
+    """Chapter 11's comparison as an HTML table, the model's name as each row's header."""
+    records = comparison_records(rows)
+    if not records:
+        raise ValueError("comparison_table needs at least one row.")
+    header = [html.escape(key) for key in records[0]]
+    cells = [
+        [html.escape(str(value)) if key == "model" else str(value) for key, value in r.items()]
+        for r in records
+    ]
+    return html_table(header, cells)
+
+
+def choice_table(result: Mapping[str, Any]) -> str:
+    """A model-choice measurement (:mod:`unet_tutorial.experiments.model_choice`) as an HTML
+    table, the chosen row marked."""
+    chosen = result["chosen"]
+    header = [
+        "candidate",
+        "ms per training image",
+        "epochs in the budget",
+        "training seconds",
+        "best val IoU",
+        "test IoU",
+        "test Dice",
+    ]
+    rows = []
+    for row in result["rows"]:
+        label = html.escape(row["label"])
+        if all(row[k] == v for k, v in chosen.items()):
+            label = f"<strong>{label} (chosen)</strong>"
+        rows.append(
+            [
+                label,
+                f"{row['ms_per_image']:.0f}",
+                str(row["epochs"]),
+                f"{row['train_seconds']:.0f}",
+                f"{row['val_iou']:.3f}",
+                f"{row['test_iou']:.3f}",
+                f"{row['test_dice']:.3f}",
+            ]
+        )
+    return html_table(header, rows)

@@ -1,0 +1,126 @@
+"""Plain-text lines the package prints: training progress and settings side by side.
+
+One formatter per kind of line, so that a live run and a replayed one print the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def epoch_line(record: Mapping[str, Any], epochs: int) -> str:
+    """The progress line of one epoch, e.g.
+    ``epoch  3/100 | train loss 0.4120 | val loss 0.3810 | val IoU 0.612 | val Dice 0.759 |
+    4.1 s | best so far``.
+
+    Args:
+        record: the epoch's record (keys of :data:`unet_tutorial.training.trainer.HISTORY_KEYS`,
+            and ``best``: whether the epoch improved on every earlier one).
+        epochs: the most epochs the run may take (the number after the slash).
+    """
+    width = len(str(epochs))
+    return (
+        f"epoch {record['epoch']:>{width}}/{epochs}"
+        f" | train loss {record['train_loss']:.4f}"
+        f" | val loss {record['val_loss']:.4f}"
+        f" | val IoU {record['val_iou']:.3f}"
+        f" | val Dice {record['val_dice']:.3f}"
+        f" | {record['seconds']:.1f} s" + (" | best so far" if record.get("best") else "")
+    )
+
+
+def best_epoch_line(history: Sequence[Mapping[str, Any]], best_epoch: int) -> str:
+    """The line that closes a run: the epoch whose weights were kept, and the total time."""
+    best = history[best_epoch - 1]
+    seconds = sum(record["seconds"] for record in history)
+    return (
+        f"best epoch {best_epoch}: val loss {best['val_loss']:.4f}, "
+        f"val IoU {best['val_iou']:.3f} (weights restored); {seconds:.0f} s in all"
+    )
+
+
+def print_history(history: Sequence[Mapping[str, Any]], best_epoch: int, epochs: int) -> None:
+    """Print a finished run's lines again, exactly as the run printed them."""
+    for record in history:
+        print(epoch_line(record, epochs))
+    print(best_epoch_line(history, best_epoch))
+
+
+def side_by_side(columns: Mapping[str, Mapping[str, str]]) -> str:
+    """Several ``{label: value}`` columns as aligned text, the labels in the first column.
+
+    Args:
+        columns: ``{column title: {row label: value}}``; every column has the same labels.
+    """
+    titles = list(columns)
+    labels = list(next(iter(columns.values())))
+    label_width = max(14, *(len(label) for label in labels))
+    widths = [
+        max(len(title), *(len(column[label]) for label in labels))
+        for title, column in columns.items()
+    ]
+    header = " " * (label_width + 2) + "  ".join(
+        f"{title:<{width}}" for title, width in zip(titles, widths, strict=True)
+    )
+    lines = [header.rstrip()]
+    for label in labels:
+        cells = "  ".join(
+            f"{columns[title][label]:<{width}}" for title, width in zip(titles, widths, strict=True)
+        )
+        lines.append(f"{label:>{label_width}}  {cells}".rstrip())
+    return "\n".join(lines)
+
+
+def describe_measurement(result: Mapping[str, Any]) -> str:
+    """A few lines saying how, where and on what a model-choice measurement was made (see
+    :mod:`unet_tutorial.experiments.model_choice`)."""
+    machine = result["machine"]
+    split = "/".join(str(n) for n in result["split"].values())
+    data = (
+        f"the real photos ({result['dataset']})"
+        if result["dataset_source"] == "real"
+        else "the synthetic scenes"
+    )
+    return "\n".join(
+        [
+            f"measured on {result['date']} with: {result['command']}",
+            f"machine: {machine['cpu_count']} {machine['processor']} cores ({machine['device']}), "
+            f"torch {machine['torch']}",
+            f"data: {data}, split {split} (train/val/test)",
+            f"budget: {result['budget_seconds']:.0f} s of training per candidate",
+        ]
+    )
+
+
+def plan_summary(profile: Any) -> dict[str, str]:
+    """A profile's training plan for the flood segmenter, in words (see :func:`print_plans`)."""
+    from unet_tutorial.models import model_info
+
+    plan = profile.training
+    title = model_info(plan.model).title
+    vgg = plan.model == "vgg19_unet"
+    blocks = (
+        f"block {plan.unfreeze_from_block}"
+        if plan.unfreeze_from_block == 5
+        else f"blocks {plan.unfreeze_from_block}-5"
+    )
+    return {
+        "model": title if vgg else f"{title} (width {plan.width})",
+        "encoder": "frozen (ImageNet weights)" if vgg else "none (from scratch)",
+        "image size": f"{profile.image_size}×{profile.image_size}",
+        "batch size": str(profile.batch_size),
+        "loss": plan.loss,
+        "learning rate": f"{plan.lr:.0e}"
+        + (", cosine decay" if plan.schedule == "cosine" else ", constant"),
+        "max epochs": str(plan.epochs),
+        "early stopping": f"{plan.monitor}, patience {plan.patience}, from epoch {plan.min_epochs}",
+        "fine-tuning": (f"{blocks} unfrozen, " if vgg else "")
+        + f"lr {plan.finetune_lr:.0e}, patience {plan.finetune_patience}, "
+        f"max {plan.finetune_epochs} epochs",
+    }
+
+
+def print_plans(*profiles: Any) -> None:
+    """Print the training plans of several profiles side by side."""
+    print(side_by_side({profile.name: plan_summary(profile) for profile in profiles}))

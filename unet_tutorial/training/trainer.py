@@ -1,0 +1,476 @@
+"""Training a segmentation network: the epoch loop, early stopping, checkpoints and resuming.
+
+The loop does what the original tutorial meant to do, with its defects fixed:
+
+- Adam on the parameters that require gradients (a frozen encoder stays frozen);
+- a loss from :mod:`unet_tutorial.losses` (``BCEWithLogitsLoss`` on the flood logit, or BCE +
+  soft Dice);
+- each optimisation step is :func:`unet_tutorial.training.step.train_step`: on CUDA
+  channels-last and ``torch.autocast`` (bfloat16 on compute capability 8.0 and newer, else
+  float16 with ``torch.amp.GradScaler("cuda")``), on the CPU float32;
+- early stopping on the **validation** split (never the test split) with a patience and a
+  minimum number of epochs, the best weights restored at the end;
+- a record per epoch (train loss, validation loss, IoU and Dice, seconds) and one compact line
+  per epoch on stdout (:func:`unet_tutorial.report.text.epoch_line`), which shows live in
+  Jupyter and Colab and renders as plain text in the book;
+- ``best.pt`` and ``last.pt`` in a run folder (:mod:`.checkpoint`); ``resume=True`` continues
+  from ``last.pt`` with the same history, optimizer state and random streams.
+
+Reproducibility: every epoch re-seeds Python, NumPy, PyTorch and the loader's generator from
+``seed`` and the epoch number, so an epoch's shuffling, augmentation and dropout depend only on
+the seed and the epoch, not on what ran before. On a CPU a resumed run therefore ends exactly
+where the uninterrupted one would have. On CUDA some kernels (for example the backward pass of
+bilinear upsampling in the attention gates) add in an order that varies from run to run, so two
+runs, resumed or not, agree only to rounding unless deterministic algorithms are switched on
+(``torch.use_deterministic_algorithms(True)``, slower).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from unet_tutorial.losses import make_loss
+from unet_tutorial.metrics import SegmentationMetrics
+from unet_tutorial.models.freezing import count_parameters
+from unet_tutorial.report.text import best_epoch_line, epoch_line
+from unet_tutorial.runtime import default_device
+from unet_tutorial.training.checkpoint import (
+    CHECKPOINT_FORMAT,
+    atomic_save,
+    cpu_state,
+    load_checkpoint,
+)
+from unet_tutorial.training.step import (
+    autocast_dtype,
+    forward,
+    make_adam,
+    make_grad_scaler,
+    precision_name,
+    prepare_training,
+    train_step,
+)
+
+MONITORS: tuple[str, ...] = ("val_loss", "val_iou")
+"""What early stopping can watch on the validation split."""
+
+SCHEDULES: tuple[str, ...] = ("constant", "cosine")
+"""Learning-rate schedules :class:`TrainConfig` accepts."""
+
+HISTORY_KEYS: tuple[str, ...] = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_iou",
+    "val_dice",
+    "seconds",
+)
+"""The keys of each per-epoch record, in the order the progress line shows them."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimiser, loss, stopping rule, numerics.
+
+    Attributes:
+        epochs: the most epochs to run.
+        lr: Adam's learning rate.
+        loss: a name of :data:`unet_tutorial.losses.LOSS_NAMES`.
+        pos_weight: how much more a water pixel's cross-entropy counts than a land pixel's
+            (see :func:`unet_tutorial.losses.make_loss`; 1 weighs them alike).
+        patience: stop after this many epochs without improvement of ``monitor`` ...
+        min_epochs: ... but never before this epoch.
+        monitor: what early stopping watches on the validation split: ``"val_loss"`` (lower is
+            better, as in the original) or ``"val_iou"`` (higher is better).
+        min_delta: the smallest change of ``monitor`` that counts as an improvement.
+        threshold: probability above which a pixel counts as water for IoU and Dice.
+        seed: seeds every epoch's random streams (see the module docstring).
+        schedule: ``"constant"`` (the original's: ``lr`` throughout) or ``"cosine"`` (``lr`` in
+            the first epoch, falling along half a cosine towards 0 at epoch ``epochs``; see
+            :func:`learning_rate`).
+    """
+
+    epochs: int
+    lr: float = 1e-3
+    loss: str = "bce"
+    patience: int = 20
+    min_epochs: int = 10
+    monitor: str = "val_loss"
+    min_delta: float = 0.0
+    threshold: float = 0.5
+    seed: int = 42
+    schedule: str = "constant"
+    pos_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}.")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}.")
+        if self.patience < 1:
+            raise ValueError(f"patience must be at least 1 epoch, got {self.patience}.")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {MONITORS}, got {self.monitor!r}.")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}.")
+        make_loss(self.loss, self.pos_weight)  # validates the name and the weight
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (for checkpoints and ``metrics.json``)."""
+        return dataclasses.asdict(self)
+
+
+def learning_rate(config: TrainConfig, epoch: int) -> float:
+    """Adam's learning rate during ``epoch`` (1-based) under ``config.schedule``.
+
+    The cosine schedule sets ``lr * (1 + cos(pi * (epoch - 1) / epochs)) / 2``: ``lr`` in epoch 1,
+    half of it midway, ``lr / epochs**2``-ish small in the last epoch. It depends only on the epoch
+    number, so a resumed run follows the same schedule as an uninterrupted one.
+    """
+    if config.schedule == "constant":
+        return config.lr
+    return config.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / config.epochs))
+
+
+@dataclass
+class FitResult:
+    """What :meth:`Trainer.fit` returns.
+
+    Attributes:
+        history: one dict per epoch with the keys of :data:`HISTORY_KEYS` (plus ``best``).
+        best_epoch: the epoch whose weights the model holds now.
+        epochs_run: epochs in the history (all of them, across resumes).
+        train_seconds: the sum of the epochs' seconds.
+        stopped_early: whether early stopping ended the run before ``epochs``.
+        run_dir: the folder with ``best.pt`` and ``last.pt`` (``None`` without checkpoints).
+    """
+
+    history: list[dict[str, Any]]
+    best_epoch: int
+    epochs_run: int
+    train_seconds: float
+    stopped_early: bool
+    run_dir: Path | None = None
+
+    @property
+    def best(self) -> dict[str, Any]:
+        """The record of the best epoch."""
+        return self.history[self.best_epoch - 1]
+
+    def column(self, key: str) -> list[Any]:
+        """One key of every epoch's record, e.g. ``column("val_iou")``."""
+        return [record[key] for record in self.history]
+
+
+EpochCallback = Callable[["Trainer", dict[str, Any]], None]
+"""Called after each epoch with the trainer and the epoch's record (the model is in eval mode)."""
+
+StepCallback = Callable[[torch.Tensor], None]
+"""Called after each optimisation step with its (detached) loss; the gradients are still set."""
+
+
+def _batch_parts(batch: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(images N×3×H×W, masks N×1×H×W)`` from a batch ``(images, masks, ...)``."""
+    if not isinstance(batch, (list, tuple)) or len(batch) < 2:
+        raise ValueError(
+            "each batch must be a tuple (images, masks, ...), got "
+            f"{type(batch).__name__}; use the package's data loaders."
+        )
+    images, masks = batch[0], batch[1]
+    if masks.ndim == 3:
+        masks = masks.unsqueeze(1)
+    return images, masks.float()
+
+
+def _callback_key(index: int, callback: Any) -> str:
+    return getattr(callback, "name", str(index))
+
+
+class Trainer:
+    """Trains one model with one :class:`TrainConfig`, optionally checkpointing to ``run_dir``.
+
+    Args:
+        model: maps images ``N×3×H×W`` to one logit per pixel ``N×1×H×W``.
+        config: the training settings.
+        run_dir: folder for ``best.pt``/``last.pt`` (created); ``None`` keeps everything in memory.
+        device: where to train; default CUDA when available, else CPU.
+        callbacks: called after every epoch (see :data:`EpochCallback` and
+            :mod:`unet_tutorial.training.callbacks`).
+        meta: plain values saved in every checkpoint beside the config (what the run is: how to
+            rebuild the model, the image size, the data, ...).
+        verbose: print a line per epoch.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig,
+        *,
+        run_dir: str | Path | None = None,
+        device: str | torch.device | None = None,
+        callbacks: Iterable[EpochCallback] = (),
+        meta: dict[str, Any] | None = None,
+        verbose: bool = True,
+    ) -> None:
+        self.config = config
+        self.device = torch.device(device) if device is not None else default_device()
+        self.model = prepare_training(model, self.device)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.callbacks = list(callbacks)
+        self.meta = dict(meta or {})
+        self.verbose = verbose
+        self.loss_fn = make_loss(config.loss, config.pos_weight).to(self.device)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        if not trainable:
+            raise ValueError(
+                "the model has no trainable parameters (everything is frozen); unfreeze some, "
+                "e.g. model.unfreeze_encoder(from_block=5) or the decoder."
+            )
+        self.optimizer = make_adam(trainable, config.lr, self.device)
+        self.autocast_dtype = autocast_dtype(self.device)
+        self.scaler = make_grad_scaler(self.device)
+        self.history: list[dict[str, Any]] = []
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.best_epoch = 0
+        self.best_score = math.inf
+        self.stopped_early = False
+
+    def _score(self, record: dict[str, Any]) -> float:
+        """The monitored value, oriented so that lower is better."""
+        value = record[self.config.monitor]
+        return value if self.config.monitor == "val_loss" else -value
+
+    def _seed_epoch(self, epoch: int, loader: Any) -> None:
+        seed = self.config.seed * 100_003 + epoch
+        random.seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002 - for code that uses the global generator
+        torch.manual_seed(seed)
+        generator = getattr(loader, "generator", None)
+        if isinstance(generator, torch.Generator):
+            generator.manual_seed(seed)
+        # albumentations pipelines carry their own generator: re-seed it too (in this process;
+        # DataLoader workers re-seed theirs from the loader's generator).
+        transform = getattr(getattr(loader, "dataset", None), "transform", None)
+        if hasattr(transform, "set_random_seed"):
+            transform.set_random_seed(seed)
+
+    # -- one epoch -----------------------------------------------------------------------------
+
+    def train_one_epoch(self, loader: Iterable[Any], on_step: StepCallback | None = None) -> float:
+        """One pass over ``loader`` with an optimiser step per batch; returns the mean loss.
+
+        ``on_step(loss)`` is called after every step (for per-step measurements such as the
+        gradient norms of chapter 4).
+        """
+        self.model.train()
+        # The sum stays on the device: reading a loss every step would make the CPU wait for
+        # the GPU after each batch.
+        total, count = torch.zeros((), device=self.device), 0
+        for batch in loader:
+            images, masks = _batch_parts(batch)
+            loss = train_step(self.model, images, masks, self.loss_fn, self.optimizer, self.scaler)
+            if on_step is not None:
+                on_step(loss)
+            total += loss * images.shape[0]
+            count += images.shape[0]
+        if count == 0:
+            raise ValueError("the training loader yielded no batch; is the training split empty?")
+        mean = total.item() / count
+        if not math.isfinite(mean):
+            raise FloatingPointError(
+                f"the training loss became {mean}; lower the learning rate "
+                f"(now {self.config.lr}) or check the data for NaNs."
+            )
+        return mean
+
+    @torch.no_grad()
+    def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
+        """Mean loss and micro IoU/Dice over ``loader`` at the loader's resolution."""
+        self.model.eval()
+        metrics = SegmentationMetrics(kind="logits", threshold=self.config.threshold)
+        total, count = 0.0, 0
+        for batch in loader:
+            images, masks = _batch_parts(batch)
+            logits = forward(self.model, images)
+            masks = masks.to(logits.device, non_blocking=True)
+            total += self.loss_fn(logits, masks).item() * images.shape[0]
+            count += images.shape[0]
+            metrics.update(logits, masks)
+        if count == 0:
+            raise ValueError("the validation loader yielded no batch; is the split empty?")
+        scores = metrics.compute()
+        return {"loss": total / count, "iou": scores["iou"], "dice": scores["dice"]}
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def _checkpoint(self, epoch: int) -> dict[str, Any]:
+        callbacks = {
+            _callback_key(i, cb): cb.state_dict()
+            for i, cb in enumerate(self.callbacks)
+            if hasattr(cb, "state_dict")
+        }
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "model": cpu_state(self.model),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": None if self.scaler is None else self.scaler.state_dict(),
+            "epoch": epoch,
+            "history": copy.deepcopy(self.history),
+            "best_epoch": self.best_epoch,
+            "best_score": self.best_score,
+            "stopped_early": self.stopped_early,
+            "config": self.config.to_dict(),
+            "meta": copy.deepcopy(self.meta),
+            "callbacks": callbacks,
+        }
+
+    def _save(self, name: str, checkpoint: dict[str, Any]) -> None:
+        if self.run_dir is None:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_save(checkpoint, self.run_dir / name)
+
+    def _check_same_config(self, saved: dict[str, Any], path: Path) -> None:
+        """Resuming with other settings would silently mix two experiments: refuse it."""
+        current = self.config.to_dict()
+        differing = {
+            key: (saved.get(key), value)
+            for key, value in current.items()
+            # More epochs may extend a finished constant-rate run; a cosine schedule depends on
+            # the planned length, so there they must match too.
+            if (key != "epochs" or current["schedule"] != "constant")
+            and saved.get(key, TrainConfig.__dataclass_fields__[key].default) != value
+        }
+        if differing:
+            details = ", ".join(f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in differing.items())
+            raise ValueError(
+                f"cannot resume from {path}: it was trained with other settings ({details}). "
+                "Use the same settings, or start a new run (another run folder, or resume=False)."
+            )
+
+    def _restore(self) -> int:
+        """Load ``last.pt`` (and the best weights); return the last finished epoch."""
+        assert self.run_dir is not None
+        path = self.run_dir / "last.pt"
+        checkpoint = load_checkpoint(path, map_location=self.device)
+        self._check_same_config(checkpoint["config"], path)
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        if self.scaler is not None and checkpoint["scaler"]:
+            self.scaler.load_state_dict(checkpoint["scaler"])
+        self.history = list(checkpoint["history"])
+        self.best_epoch = int(checkpoint["best_epoch"])
+        self.best_score = float(checkpoint["best_score"])
+        self.stopped_early = bool(checkpoint["stopped_early"])
+        for i, callback in enumerate(self.callbacks):
+            state = checkpoint["callbacks"].get(_callback_key(i, callback))
+            if state is not None and hasattr(callback, "load_state_dict"):
+                callback.load_state_dict(state)
+        best_path = self.run_dir / "best.pt"
+        if best_path.is_file():
+            self.best_state = load_checkpoint(best_path)["model"]
+        return int(checkpoint["epoch"])
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _print(self, text: str) -> None:
+        if self.verbose:
+            print(text, flush=True)
+
+    def fit(
+        self, train_loader: Iterable[Any], val_loader: Iterable[Any], *, resume: bool = False
+    ) -> FitResult:
+        """Train until ``epochs`` or early stopping; leave the best weights in the model.
+
+        Args:
+            train_loader: batches ``(images N×3×H×W, masks N×1×H×W, ...)`` of the training split.
+            val_loader: the same for the validation split (early stopping watches it).
+            resume: continue from ``run_dir/last.pt`` when it exists (else start afresh).
+
+        Returns:
+            A :class:`FitResult`.
+        """
+        start = 1
+        if resume:
+            if self.run_dir is None:
+                raise ValueError("resume=True needs a run_dir holding last.pt.")
+            if (self.run_dir / "last.pt").is_file():
+                start = self._restore() + 1
+                self._print(f"resuming {self.run_dir.name} after epoch {start - 1}")
+            else:
+                self._print(f"no last.pt in {self.run_dir}: starting a new run")
+        elif self.run_dir is not None:
+            for name in ("best.pt", "last.pt"):
+                (self.run_dir / name).unlink(missing_ok=True)
+        epochs = self.config.epochs
+        self._print(
+            f"training on {self.device.type} ({precision_name(self.device)}), "
+            f"{count_parameters(self.model, trainable_only=True):,} trainable parameters, "
+            f"up to {epochs} epoch{'s' if epochs != 1 else ''}, "
+            f"early stopping on {self.config.monitor} "
+            f"(patience {self.config.patience}, not before epoch {self.config.min_epochs})"
+        )
+        for epoch in range(start, epochs + 1):
+            if self.stopped_early:
+                break
+            began = time.perf_counter()
+            self._seed_epoch(epoch, train_loader)
+            for group in self.optimizer.param_groups:
+                group["lr"] = learning_rate(self.config, epoch)
+            train_loss = self.train_one_epoch(train_loader)
+            val = self.evaluate(val_loader)
+            record = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val["loss"],
+                "val_iou": val["iou"],
+                "val_dice": val["dice"],
+                "seconds": time.perf_counter() - began,
+            }
+            improved = self._score(record) < self.best_score - self.config.min_delta
+            if improved or self.best_state is None:
+                self.best_score = self._score(record)
+                self.best_epoch = epoch
+                self.best_state = cpu_state(self.model)
+            record["best"] = improved
+            self.history.append(record)
+            for callback in self.callbacks:
+                callback(self, record)
+            self.stopped_early = (
+                epoch >= self.config.min_epochs
+                and epoch - self.best_epoch >= self.config.patience
+                and epoch < epochs
+            )
+            self._print(epoch_line(record, epochs))
+            checkpoint = self._checkpoint(epoch)
+            if self.best_epoch == epoch:
+                self._save("best.pt", checkpoint)
+            self._save("last.pt", checkpoint)
+        if self.stopped_early:
+            self._print(
+                f"early stopping after epoch {len(self.history)}: no better {self.config.monitor} "
+                f"for {self.config.patience} epochs"
+            )
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        if self.history:
+            self._print(best_epoch_line(self.history, self.best_epoch))
+        return FitResult(
+            history=list(self.history),
+            best_epoch=self.best_epoch,
+            epochs_run=len(self.history),
+            train_seconds=float(sum(record["seconds"] for record in self.history)),
+            stopped_early=self.stopped_early,
+            run_dir=self.run_dir,
+        )
