@@ -11,7 +11,7 @@ TEST_BUILD := _build/test
 # The chapters' notebooks run where a learner's would: in an empty folder outside the repository.
 NOTEBOOK_RUN ?= /tmp/unet-tutorial-notebooks
 
-.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync clean
+.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync gpu-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ browser: $(STAMP)
 ## Regenerate the Colab notebooks from the MyST chapters after editing them.
 sync: $(STAMP)
 	$(BIN)/python -m tools.notebooks sync $(CHAPTERS_MD)
+
+## On a lent GPU machine, never in CI: the gpu profile measured on a shrunk copy of the real photos
+## (make it here first: python -m tools.shrink_dataset DATASET data/gpu-check-dataset).
+gpu-check:
+	$(PYTHON) -m tools.gpu_check --data data/gpu-check-dataset
 
 clean:
 	rm -rf _build

@@ -5,8 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from tools.notebooks import problems, sync
+from tools.notebooks import (
+    ConversionError,
+    bibliography,
+    book_url,
+    colab_markdown,
+    myst_leftovers,
+    new_state,
+    problems,
+    render_notebook,
+    sync,
+)
 
 HEADER = """---
 jupytext:
@@ -61,3 +72,82 @@ def test_repeated_cells_get_distinct_ids(tmp_path: Path) -> None:
     write_chapter(chapter, ["plt.show()", "x = 1", "plt.show()", "plt.show()"])
     ids = cell_ids(sync(chapter))
     assert len(set(ids)) == len(ids)
+
+
+def convert(text: str) -> str:
+    return colab_markdown(text, "test")
+
+
+def test_citations_become_author_year_links_and_a_reference_list(tmp_path: Path) -> None:
+    link = book_url() + "book/bibliography.html"
+    assert book_url() == "https://unet-book.github.io/unet-segmentation-book/"
+    assert convert("as shown {cite}`ronneberger2015unet`.") == (
+        f"as shown ([Ronneberger et al., 2015]({link}))."
+    )
+    assert convert("{cite:t}`long2015fcn` argue") == f"[Long et al. (2015)]({link}) argue"
+    assert convert("{cite}`dumoulin2016guide,he2016resnet`").count("](") == 2
+    assert "Dumoulin and Visin, 2016" in convert("{cite}`dumoulin2016guide`")
+    chapter = tmp_path / "01_a.md"
+    chapter.write_text(HEADER + "\n# A chapter\n\nAs {cite:t}`ronneberger2015unet` say.\n")
+    notebook = render_notebook(chapter)
+    assert notebook.cells[-1].source.startswith("## References")
+    assert "*U-Net: Convolutional Networks for Biomedical Image Segmentation*" in (
+        notebook.cells[-1].source
+    )
+
+
+def test_directives_become_markdown_a_notebook_shows() -> None:
+    note = convert(":::{note}\nSome *text*\nover two lines.\n:::\n\nAfter.")
+    assert note == "> **Note**\n>\n> Some *text*\n> over two lines.\n\nAfter."
+    titled = convert(":::{admonition} Why 572?\n:class: tip\nBecause.\n:::")
+    assert titled == "> **Why 572?**\n>\n> Because."
+    assert convert("(sec-label)=\n# Title\n% a comment\n") == "# Title"
+    assert convert("```{math}\na = b\n```") == "$$\na = b\n$$"
+    assert convert("see {numref}`Figure %s <fig-x>` and {math}`x^2`") == "see Figure and $x^2$"
+
+
+def test_exercises_and_solutions_are_numbered_headings() -> None:
+    state = new_state()
+    first = colab_markdown(":::{exercise-start}\n:label: ex-a\n:::\n\nDo it.", "t", state)
+    assert first == "**Exercise 1**\n\nDo it."
+    second = colab_markdown(":::{exercise} Harder\n:label: ex-b\nAgain.\n:::", "t", state)
+    assert second == "**Exercise 2** (Harder)\n\nAgain."
+    solution = colab_markdown(":::{solution-start} ex-a\n:class: dropdown\n:::", "t", state)
+    assert solution == "**Solution to exercise 1**"
+    assert colab_markdown(":::{solution-end}\n:::", "t", state) == ""
+
+
+def test_glue_and_unknown_markup_are_refused_with_a_reason() -> None:
+    with pytest.raises(ConversionError, match="print the number in a cell"):
+        convert("the loss was {glue:text}`loss:.3f`")
+    with pytest.raises(ConversionError, match="display the figure in its cell"):
+        convert(":::{glue:figure} fig\n:::")
+    with pytest.raises(ConversionError, match="lacks"):
+        convert("{cite}`nobody2099`")
+    with pytest.raises(ConversionError, match="tab-set"):
+        convert("::::{tab-set}\n::::")
+
+
+def test_leftover_myst_is_found() -> None:
+    assert myst_leftovers("plain *markdown* with $x$ and `code`") == []
+    assert myst_leftovers("{glue:text}`x`")[0].startswith("a MyST role")
+    assert myst_leftovers("text\n:::{note}\nx\n:::")[0].startswith("a ':::' directive")
+    assert myst_leftovers("(label)=\n# Heading")[0].startswith("a label target")
+
+
+def test_chapters_marked_for_a_gpu_get_colab_s_accelerator(tmp_path: Path) -> None:
+    chapter = tmp_path / "01_a.md"
+    chapter.write_text(HEADER.replace("---\n", "---\nunet_tutorial:\n  gpu: true\n", 1) + "\n# A\n")
+    notebook = render_notebook(chapter)
+    assert notebook.metadata["accelerator"] == "GPU"
+    assert notebook.metadata["colab"]["gpuType"] == "T4"
+    assert "unet_tutorial" not in notebook.metadata
+    plain = tmp_path / "02_b.md"
+    plain.write_text(HEADER + "\n# B\n")
+    assert "accelerator" not in render_notebook(plain).metadata
+
+
+def test_reference_names_are_plain_unicode() -> None:
+    entries = bibliography()
+    assert all("{" not in entry["full"] and "\\" not in entry["full"] for entry in entries.values())
+    assert "Dollár" in entries["he2017maskrcnn"]["full"]

@@ -1,8 +1,22 @@
-"""Keep each chapter's Colab notebook (``.ipynb``) in step with its MyST-markdown source (``.md``).
+"""Each chapter's Colab notebook (``.ipynb``), generated from its MyST-markdown source (``.md``).
 
-Colab opens only ``.ipynb`` files from a repository, while the book is written in jupytext
-MyST markdown. ``sync`` regenerates the notebooks (outputs stripped); ``check`` fails when a
-notebook is missing, carries outputs, or differs from its source in any cell's type or code.
+Colab opens only ``.ipynb`` files from a repository, and it renders Markdown as CommonMark with
+math: MyST's roles (``{cite}``, ``{numref}``, ...) and directives (``:::{note}``,
+``:::{exercise}``, ...) would show as raw text there. So the notebook is not a plain copy of the
+chapter: :func:`render_notebook` reads the chapter with jupytext and rewrites every Markdown cell
+into what a notebook front end can show (:func:`colab_markdown`):
+
+- ``{cite}`` / ``{cite:t}`` become author-year text linked to the book's bibliography page, and
+  a "References" cell at the end lists the works the chapter cites;
+- ``{ref}`` / ``{numref}`` / ``{doc}`` become their text (or a link to the published page),
+  ``{math}`` becomes ``$...$``;
+- admonitions, exercises and solutions become a bold title and a blockquote or a heading;
+  ``{math}`` blocks become ``$$...$$``; label targets and MyST comments are dropped.
+
+Chapters that train networks (``unet_tutorial: {gpu: true}`` in their front matter) get Colab's
+GPU accelerator metadata. ``sync`` writes the notebooks (outputs stripped); ``check`` fails when a
+notebook is missing, carries outputs, differs from what its source renders to, or still holds
+MyST-only markup.
 
 Command line::
 
@@ -13,12 +27,257 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import codecs
+import re
 import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIBLIOGRAPHY = ROOT / "book" / "references.bib"
+
+ROLE = re.compile(r"\{(?P<name>[a-z][a-z0-9:_-]*)\}`(?P<body>[^`]*)`")
+"""A MyST role: ``{name}`content```."""
+
+FENCE_OPEN = re.compile(r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[a-z][a-z0-9:_-]*)\}\s*(?P<arg>.*)$")
+LABEL_TARGET = re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$")
+OPTION = re.compile(r"^:[a-z-]+:.*$")
+
+ADMONITIONS = {
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "warning": "Warning",
+    "caution": "Caution",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+    "seealso": "See also",
+}
+
+MYST_LEFTOVERS = (
+    (re.compile(r"\{[a-z][a-z0-9:_-]*\}`"), "a MyST role"),
+    (re.compile(r"^\s*:{3,}", re.M), "a ':::' directive fence"),
+    (re.compile(r"^\s*`{3,}\{", re.M), "a directive in a code fence"),
+    (re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$", re.M), "a label target"),
+)
+"""What must not be left in a notebook's Markdown (Colab would show it as text)."""
+
+
+class ConversionError(ValueError):
+    """A chapter uses MyST that has no notebook equivalent (say which, and where)."""
+
+
+# --------------------------------------------------------------------------------------------
+# The book's settings the notebooks need
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def book_url() -> str:
+    """The published book's address, derived from ``repository.url`` in ``_config.yml``:
+    ``https://github.com/OWNER/REPO`` is published at ``https://OWNER.github.io/REPO/``."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)/?", config["repository"]["url"])
+    if match is None:
+        raise ConversionError("_config.yml: repository.url is not https://github.com/OWNER/REPO")
+    owner, repo = match.groups()
+    return f"https://{owner.lower()}.github.io/{repo}/"
+
+
+@cache
+def bibliography() -> dict[str, dict[str, str]]:
+    """``{key: {"short": "Ronneberger et al., 2015", "authors": ..., "year": ..., "full": ...}}``
+    from ``book/references.bib``."""
+    from pybtex.database import parse_file
+
+    entries = {}
+    for key, entry in parse_file(str(BIBLIOGRAPHY)).entries.items():
+        people = entry.persons.get("author", [])
+        surnames = [_plain(" ".join(person.last_names)) for person in people]
+        if not surnames:
+            authors = _plain(entry.fields.get("organization", entry.fields.get("title", key)))
+        elif len(surnames) == 1:
+            authors = surnames[0]
+        elif len(surnames) == 2:
+            authors = f"{surnames[0]} and {surnames[1]}"
+        else:
+            authors = f"{surnames[0]} et al."
+        year = entry.fields.get("year", "n.d.")
+        title = _plain(entry.fields.get("title", ""))
+        venue = _plain(
+            entry.fields.get("booktitle")
+            or entry.fields.get("journal")
+            or entry.fields.get("howpublished")
+            or entry.fields.get("publisher")
+            or ""
+        )
+        everyone = ", ".join(
+            _plain(" ".join([*person.first_names, *person.last_names])) for person in people
+        )
+        full = f"{everyone or authors} ({year}). *{title}*." + (f" {venue}." if venue else "")
+        entries[key] = {"authors": authors, "year": year, "full": full}
+    return entries
+
+
+def _plain(text: str) -> str:
+    """BibTeX text as plain Unicode: ``\\url{...}`` unwrapped, accents decoded
+    (``Doll{\\'a}r`` → ``Dollár``), braces and ``--`` dashes resolved."""
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; pybtex depends on it)
+
+    text = re.sub(r"\\url\{([^}]*)\}", r"\1", text)
+    text = codecs.decode(text.replace("--", "–"), "ulatex")
+    return text.replace("{", "").replace("}", "").strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------------
+
+
+def _cite(keys: str, textual: bool, where: str, cited: list[str]) -> str:
+    bib = bibliography()
+    link = book_url() + "book/bibliography.html"
+    parts = []
+    for key in (k.strip() for k in keys.split(",")):
+        if key not in bib:
+            raise ConversionError(f"{where}: {{cite}} of {key!r}, which book/references.bib lacks")
+        if key not in cited:
+            cited.append(key)
+        entry = bib[key]
+        text = (
+            f"{entry['authors']} ({entry['year']})"
+            if textual
+            else f"{entry['authors']}, {entry['year']}"
+        )
+        parts.append(f"[{text}]({link})")
+    return "; ".join(parts) if textual else "(" + "; ".join(parts) + ")"
+
+
+def _role(match: re.Match[str], where: str, cited: list[str]) -> str:
+    name, body = match["name"], match["body"]
+    if name in ("cite", "cite:p", "cite:ps"):
+        return _cite(body, False, where, cited)
+    if name in ("cite:t", "cite:ts"):
+        return _cite(body, True, where, cited)
+    if name == "math":
+        return f"${body}$"
+    if name in ("ref", "numref", "doc", "term", "abbr", "eq"):
+        text = re.sub(r"\s*<[^>]*>$", "", body)  # "text <target>" -> "text"
+        return text.replace("%s", "").strip() or "the section above"
+    if name.startswith("glue"):
+        raise ConversionError(
+            f"{where}: {{{name}}}`{body}` has no value in a notebook; print the number in a "
+            "cell and let the prose read it from the output"
+        )
+    raise ConversionError(f"{where}: the role {{{name}}} has no notebook equivalent")
+
+
+def _quote(lines: list[str]) -> list[str]:
+    return [f"> {line}" if line.strip() else ">" for line in lines]
+
+
+def _directive(name: str, arg: str, body: list[str], where: str, state: dict) -> list[str]:
+    content = [line for line in body if not OPTION.match(line)]
+    while content and not content[0].strip():
+        content.pop(0)
+    if name in ADMONITIONS or name == "admonition":
+        title = arg.strip() if name == "admonition" else ADMONITIONS[name]
+        return _quote([f"**{title}**", "", *content])
+    if name in ("exercise", "exercise-start"):
+        state["exercise"] += 1
+        labels = [line.split(":", 2)[2].strip() for line in body if line.startswith(":label:")]
+        if labels:
+            state["labels"][labels[0]] = state["exercise"]
+        title = f"**Exercise {state['exercise']}**" + (f" ({arg.strip()})" if arg.strip() else "")
+        return [title, "", *content]
+    if name in ("solution", "solution-start"):
+        number = state["labels"].get(arg.strip())
+        title = f"**Solution to exercise {number}**" if number else "**Solution**"
+        return [title, "", *content]
+    if name in ("exercise-end", "solution-end"):
+        return content
+    if name == "math":
+        return ["$$", *content, "$$"]
+    if name in ("figure", "image"):
+        return [f"![{' '.join(content).strip()}]({arg.strip()})"]
+    if name in ("glue:figure", "glue:any", "glue:math", "glue"):
+        raise ConversionError(
+            f"{where}: a {{{name}}} directive shows nothing in a notebook; display the figure "
+            "in its cell's output (caption in the cell's mystnb metadata)"
+        )
+    raise ConversionError(f"{where}: the directive {{{name}}} has no notebook equivalent")
+
+
+def colab_markdown(text: str, where: str, state: dict | None = None) -> str:
+    """One Markdown cell of a chapter, rewritten as CommonMark with math (see the module doc).
+
+    Args:
+        text: the cell's MyST Markdown.
+        where: names the chapter and cell in error messages.
+        state: shared between the cells of one chapter (exercise numbers, works cited).
+
+    Raises:
+        ConversionError: for MyST without a notebook equivalent (glue, unknown directives).
+    """
+    state = state if state is not None else new_state()
+    lines = text.splitlines()
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        opening = FENCE_OPEN.match(line.strip())
+        if LABEL_TARGET.match(line) or line.lstrip().startswith("% "):
+            index += 1
+            continue
+        if opening is None:
+            out.append(line)
+            index += 1
+            continue
+        fence = opening["fence"]
+        body, depth, index = [], 1, index + 1
+        while index < len(lines):
+            current = lines[index].strip()
+            nested = FENCE_OPEN.match(current)
+            if nested and nested["fence"] == fence:
+                depth += 1
+            elif current == fence:
+                depth -= 1
+                if depth == 0:
+                    break
+            body.append(lines[index])
+            index += 1
+        index += 1
+        converted = _directive(opening["name"], opening["arg"], body, where, state)
+        out.extend(colab_markdown("\n".join(converted), where, state).splitlines())
+    text = "\n".join(out)
+    return ROLE.sub(lambda m: _role(m, where, state["cited"]), text)
+
+
+def new_state() -> dict:
+    """What :func:`colab_markdown` carries from one cell of a chapter to the next."""
+    return {"exercise": 0, "labels": {}, "cited": []}
+
+
+def myst_leftovers(text: str) -> list[str]:
+    """The MyST-only constructs left in some Markdown (empty for clean CommonMark)."""
+    found = []
+    for pattern, what in MYST_LEFTOVERS:
+        match = pattern.search(text)
+        if match:
+            found.append(f"{what}: {text[match.start() : match.start() + 40]!r}")
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks
+# --------------------------------------------------------------------------------------------
 
 
 def notebook_path(markdown: Path) -> Path:
@@ -30,14 +289,28 @@ def _cells_signature(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
 
 
+GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+"""Notebook metadata that makes Colab open a chapter on a GPU runtime (its free T4)."""
+
+
 def render_notebook(markdown: Path) -> nbformat.NotebookNode:
-    """The chapter as a notebook with no outputs, as it should be committed for Colab."""
+    """The chapter as its Colab notebook: CommonMark cells, no outputs, Colab metadata."""
     notebook = jupytext.read(markdown)
-    for cell in notebook.cells:
+    state = new_state()
+    for number, cell in enumerate(notebook.cells):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+        elif cell.cell_type == "markdown":
+            cell.source = colab_markdown(cell.source, f"{markdown.name}, cell {number}", state)
+    if state["cited"]:
+        entries = bibliography()
+        listing = "\n".join(f"- {entries[key]['full']}" for key in state["cited"])
+        notebook.cells.append(nbformat.v4.new_markdown_cell(f"## References\n\n{listing}"))
+    settings = notebook.metadata.pop("unet_tutorial", {}) or {}
     notebook.metadata.pop("jupytext", None)
+    if settings.get("gpu"):
+        notebook.metadata.update(GPU_METADATA)
     return notebook
 
 
@@ -82,8 +355,14 @@ def problems(markdown: Path) -> list[str]:
     found = []
     if any(cell.get("outputs") for cell in committed.cells if cell.cell_type == "code"):
         found.append(f"{target} carries outputs: run `make sync` to strip them")
-    expected = _cells_signature(render_notebook(markdown))
-    actual = _cells_signature(committed)
+    for number, cell in enumerate(committed.cells):
+        if cell.cell_type == "markdown":
+            found += [f"{target}, cell {number}: {what}" for what in myst_leftovers(cell.source)]
+    try:
+        rendered = render_notebook(markdown)
+    except ConversionError as error:
+        return [*found, str(error)]
+    expected, actual = _cells_signature(rendered), _cells_signature(committed)
     if expected != actual:
         first = next(
             (i for i, (e, a) in enumerate(zip(expected, actual, strict=False)) if e != a),
@@ -94,6 +373,9 @@ def problems(markdown: Path) -> list[str]:
             f"{len(expected)} cells in the source, {len(actual)} in the notebook): "
             "run `make sync`"
         )
+    wanted = {key: rendered.metadata.get(key) for key in GPU_METADATA}
+    if {key: committed.metadata.get(key) for key in GPU_METADATA} != wanted:
+        found.append(f"{target}: its Colab metadata differs from its source's: run `make sync`")
     return found
 
 

@@ -67,6 +67,14 @@ def collect(root: Path, machine: str, date: str) -> list[dict[str, Any]]:
                 "unit": "step",
                 "seconds_per_unit": result["seconds"] / spec["steps"],
             }
+        elif experiment in ("imbalance", "unfreezing"):
+            record = base | {
+                "stage": spec.get("stage"),
+                "profile": spec["profile"],
+                "device": spec["device"],
+                "unit": "epoch",
+                "seconds_per_unit": result["seconds"] / spec["config"]["epochs"],
+            }
         else:
             continue
         record["device_name"] = "CPU" if record["device"] == "cpu" else machine

@@ -12,7 +12,8 @@ Modules, one concern each:
   augmenting, serving), synthetic scenes and shapes, a sample photo.
 - :mod:`unet_tutorial.models` -- the networks, one file each, and :func:`create_model`, the
   registry that builds them by name.
-- :mod:`unet_tutorial.losses` -- binary cross-entropy, soft Dice and their sum.
+- :mod:`unet_tutorial.losses` -- binary cross-entropy, soft Dice, their sum, and the paper's
+  weighted cross-entropy with its border weight map.
 - :mod:`unet_tutorial.metrics` -- IoU, Dice, precision, recall from confusion counts.
 - :mod:`unet_tutorial.training` -- the training step, the trainer, checkpoints, inference,
   speed measurements.
@@ -23,8 +24,17 @@ Modules, one concern each:
 - :mod:`unet_tutorial.report` -- the tables and printed lines the book shows.
 - :mod:`unet_tutorial.viz` -- the figures of the book.
 - :mod:`unet_tutorial.cli` -- the command line, ``python -m unet_tutorial``.
+- :mod:`unet_tutorial.openmp` -- idle CPU threads sleep (set before PyTorch loads).
+- :mod:`unet_tutorial.predict` -- segmenting your own photos (``predict``) in bounded memory.
+- :mod:`unet_tutorial.export` -- ONNX export of a trained checkpoint.
 """
 
+# Before anything imports PyTorch: OpenMP reads its settings when PyTorch loads it.
+from unet_tutorial.openmp import prefer_passive_waiting
+
+prefer_passive_waiting()
+
+# ruff: noqa: E402
 from unet_tutorial.profiles import Profile, get_profile
 from unet_tutorial.runtime import default_device, seed_everything, start_chapter
 

@@ -1,20 +1,31 @@
-"""The command line: train the flood segmenter, or segment your own photos with a checkpoint.
+"""The command line: check a folder of photos and masks, train, evaluate, segment, export.
 
-    python -m unet_tutorial train [--profile P] [--data DIR] [--stage train|finetune|all] [--resume]
-    python -m unet_tutorial predict --checkpoint data/runs/<run>/best.pt IMAGE... --out DIR
+    python -m unet_tutorial inspect DATA_DIR [--classes N | --color R,G,B=K ...] [--json]
+    python -m unet_tutorial train [--data DIR] [--out RUN_DIR] [--model NAME] [--epochs N] ...
+    python -m unet_tutorial evaluate --checkpoint RUN_DIR/best.pt DATA_DIR [--split test|all]
+    python -m unet_tutorial predict --checkpoint RUN_DIR/best.pt PHOTO_OR_FOLDER... --out DIR
+    python -m unet_tutorial export --checkpoint RUN_DIR/best.pt --onnx model.onnx
 
-``train`` runs chapters 8-9's training under a profile and writes ``run.json``, ``best.pt``,
-``last.pt``, ``metrics.json`` and ``training.gif`` to ``data/runs/<profile>-<dataset>-<stage>/``;
-with
-``--resume`` it continues an interrupted run from ``last.pt`` (and reuses a finished one).
-``predict`` writes, for every photo, ``<name>_mask.png`` (0 = land, 255 = water) and
-``<name>_overlay.png`` (the water tinted blue) at the photo's own size.
-(Installed with pip, the same commands are ``unet-tutorial train`` and ``unet-tutorial predict``.)
+``train`` without any setting runs the book's recipe for the profile (chapters 8-9: both
+stages, the run in ``data/runs/<profile>-<dataset>-<stage>/``, reused by the chapters). Any
+setting (``--model``, ``--image-size``, ``--width``, ``--epochs``, ``--batch-size``, ``--lr``,
+``--loss``, ``--patience``, ``--classes``, ``--pretrained``, ``--out``) trains one stage with
+those settings, the profile filling in the rest, in ``--out`` (default ``runs/<model>-<data>``);
+so does a dataset folder holding a ``classes.json`` (see :mod:`unet_tutorial.experiments.custom`).
+Masks are binary (0/1 or 0/255) unless ``--classes N`` (values ``0 .. N-1``), ``--color
+R,G,B=CLASS`` options or a ``classes.json`` beside the data say they hold classes
+(:mod:`unet_tutorial.data.masks`).
+
+``predict`` writes ``<name>_mask.png`` and ``<name>_overlay.png`` per photo at the photo's own
+size (:mod:`unet_tutorial.predict`). ``export`` writes an ONNX file with dynamic height and width
+and checks it against onnxruntime (:mod:`unet_tutorial.export`).
+(Installed with pip, ``unet-tutorial`` is the same command as ``python -m unet_tutorial``.)
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -23,42 +34,176 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
 
-from unet_tutorial.models import model_from_spec
 from unet_tutorial.profiles import PROFILES, get_profile
-from unet_tutorial.training.checkpoint import CheckpointError, load_checkpoint
+from unet_tutorial.training.checkpoint import CheckpointError
+
+#: ``train`` options that leave the book's recipe for a run with your own settings.
+SETTINGS = (
+    "model",
+    "image_size",
+    "width",
+    "epochs",
+    "batch_size",
+    "lr",
+    "loss",
+    "patience",
+    "classes",
+    "color",
+    "pretrained",
+    "out",
+)
+
+
+def _add_class_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--classes",
+        type=int,
+        help="number of classes: masks hold class values 0..N-1 (default: binary masks, "
+        "0/1 or 0/255; a classes.json beside the data also sets the classes)",
+    )
+    parser.add_argument(
+        "--color",
+        action="append",
+        metavar="R,G,B=CLASS",
+        help="colour masks: the mask colour of a class (repeat for every class)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
+    from unet_tutorial.losses import LOSS_NAMES
+    from unet_tutorial.models import MODELS
+
     parser = argparse.ArgumentParser(
         prog="python -m unet_tutorial",
-        description="Train the book's flood segmenter or segment photos with a checkpoint.",
+        description="Check, train, evaluate, apply and export the book's segmentation networks.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train (and fine-tune) under a profile")
+    inspect = commands.add_parser("inspect", help="check a folder of photos and masks")
+    inspect.add_argument("dir", type=Path, help="dataset folder (images/ + masks/)")
+    _add_class_options(inspect)
+    inspect.add_argument("--json", action="store_true", help="print one JSON object")
+    inspect.add_argument("--seed", type=int, default=42, help="seed of the split (default 42)")
+    inspect.add_argument("--skip-bad", action="store_true", help="skip undecodable files")
+    inspect.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
+
+    train = commands.add_parser("train", help="train a network")
     train.add_argument("--profile", choices=sorted(PROFILES), help="default: UNET_TUTORIAL_PROFILE")
     train.add_argument("--data", type=Path, help="dataset folder (default: the chapters' search)")
+    train.add_argument("--out", type=Path, help="run folder (default: runs/<model>-<data>)")
+    train.add_argument("--model", choices=list(MODELS), help="network (default: the profile's)")
+    train.add_argument("--image-size", type=int, help="side S photos are shrunk to")
+    train.add_argument("--width", type=int, help="channels of the first level")
+    train.add_argument("--epochs", type=int, help="most epochs")
+    train.add_argument("--batch-size", type=int, help="photos per step")
+    train.add_argument("--lr", type=float, help="Adam's learning rate")
+    train.add_argument("--loss", choices=LOSS_NAMES, help="bce* binary, ce* multi-class")
+    train.add_argument("--patience", type=int, help="early stopping: epochs without progress")
+    _add_class_options(train)
+    train.add_argument(
+        "--pretrained",
+        action=argparse.BooleanOptionalAction,
+        help="ImageNet weights for the VGG19 encoder (vgg19_unet)",
+    )
     train.add_argument(
         "--stage",
         choices=["train", "finetune", "all"],
         default="all",
-        help="'finetune' starts from the 'train' stage's best weights (default: all)",
+        help="the book's recipe only: 'finetune' starts from the 'train' stage (default: all)",
     )
     train.add_argument(
         "--resume",
         action="store_true",
-        help="continue an interrupted run from last.pt (a finished one is reused)",
+        help="continue an interrupted run (a finished one is reused); refused when the run's "
+        "settings differ",
+    )
+    train.add_argument(
+        "--overwrite", action="store_true", help="train afresh in a --out folder holding a run"
     )
     train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+
+    evaluate = commands.add_parser("evaluate", help="score a checkpoint on a folder of pairs")
+    evaluate.add_argument("--checkpoint", type=Path, required=True, help="best.pt of a run")
+    evaluate.add_argument("data", type=Path, help="dataset folder (images/ + masks/)")
+    evaluate.add_argument(
+        "--split",
+        choices=["all", "test"],
+        default="all",
+        help="all pairs (default), or the test split drawn as training draws it",
+    )
+    evaluate.add_argument("--out", type=Path, help="folder for per_image.csv and summary.json")
+    evaluate.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    evaluate.add_argument("--device", help="cpu or cuda (default: cuda when available)")
 
     predict = commands.add_parser("predict", help="segment photos with a trained checkpoint")
     predict.add_argument("--checkpoint", type=Path, required=True, help="best.pt of a run")
-    predict.add_argument("images", nargs="+", type=Path, help="photos (JPEG, PNG, WEBP, ...)")
+    predict.add_argument(
+        "images", nargs="+", type=Path, help="photos or folders (searched recursively)"
+    )
     predict.add_argument("--out", type=Path, required=True, help="folder for the outputs")
-    predict.add_argument("--threshold", type=float, default=0.5, help="water probability cut")
+    predict.add_argument("--threshold", type=float, help="water probability cut (binary)")
+    predict.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    predict.add_argument(
+        "--tile",
+        type=int,
+        help="segment at the photos' own resolution in overlapping tiles of this side "
+        "(for networks trained at that scale; default: shrink to S×S as in training)",
+    )
+    predict.add_argument("--overlap", type=int, help="pixels shared by tiles (default tile/4)")
+    predict.add_argument(
+        "--batch-size",
+        type=int,
+        help="photos or tiles per forward pass (default: 8 on a GPU, 1 on the CPU, where one "
+        "photo at a time gives exactly the numbers `evaluate` computes)",
+    )
+    predict.add_argument(
+        "--max-pixels", type=float, default=600e6, help="skip larger photos (default 600e6)"
+    )
+    predict.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+
+    export = commands.add_parser("export", help="export a checkpoint to ONNX")
+    export.add_argument("--checkpoint", type=Path, required=True, help="best.pt of a run")
+    export.add_argument("--onnx", type=Path, required=True, help="the ONNX file to write")
+    export.add_argument(
+        "--check",
+        nargs="+",
+        type=Path,
+        help="photos to compare PyTorch and onnxruntime on (default: 3 synthetic scenes)",
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace an existing file")
     return parser
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _device(name: str | None) -> torch.device:
+    from unet_tutorial.runtime import default_device
+
+    return torch.device(name) if name else default_device()
+
+
+# --------------------------------------------------------------------------------------------
+# inspect
+# --------------------------------------------------------------------------------------------
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    from unet_tutorial.data.__main__ import inspect_folder
+
+    return inspect_folder(
+        args.dir,
+        classes=args.classes,
+        colors=args.color,
+        as_json=args.json,
+        seed=args.seed,
+        skip_bad=args.skip_bad,
+        no_cache=args.no_cache,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -66,23 +211,223 @@ def _parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------
 
 
+def _runtime_line(device: torch.device) -> str:
+    from unet_tutorial.runtime import thread_settings
+
+    threads = thread_settings()
+    return (
+        f"device {device.type}; CPU threads {threads['threads']}, "
+        f"OMP_WAIT_POLICY={threads['omp_wait_policy']}"
+    )
+
+
 def train_command(args: argparse.Namespace) -> int:
+    from unet_tutorial.data.masks import CLASSES_FILE
+
+    table_file = args.data is not None and (args.data / CLASSES_FILE).is_file()
+    custom = table_file or any(getattr(args, name) is not None for name in SETTINGS)
+    if custom:
+        return train_custom_command(args)
+    if args.overwrite:
+        return _error("--overwrite goes with --out (a run folder of your own).")
+    return train_book_command(args)
+
+
+def train_book_command(args: argparse.Namespace) -> int:
+    """The book's recipe for the profile, both stages by default (chapters 8-9)."""
     from unet_tutorial.data import DatasetNotFoundError, load_flood_data
-    from unet_tutorial.experiments.flood import load_or_train
+    from unet_tutorial.data.io import MaskValuesError
+    from unet_tutorial.experiments.flood import load_or_train, run_name, stage_spec
+    from unet_tutorial.experiments.runs import open_run
 
     profile = get_profile(args.profile)
+    device = _device(args.device)
+    print(_runtime_line(device))
     try:
         data = load_flood_data(profile, root=args.data, seed=args.seed)
-    except DatasetNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except (DatasetNotFoundError, ValueError) as error:
+        return _error(str(error))
     stages = ["train", "finetune"] if args.stage == "all" else [args.stage]
     for stage in stages:
-        run = load_or_train(profile, stage, data, seed=args.seed, retrain=not args.resume)
+        if args.resume:
+            run = open_run(
+                run_name(profile, data, stage), stage_spec(profile, data, stage, args.seed)
+            )
+            if run.status() == "changed":
+                differences = "; ".join(run.differences()[:12])
+                return _error(
+                    f"cannot resume {run.folder}: its settings differ ({differences}). Run "
+                    "without --resume to train it afresh, or give --out for a new run."
+                )
+        try:
+            run = load_or_train(
+                profile, stage, data, seed=args.seed, retrain=not args.resume, device=device
+            )
+        except MaskValuesError as error:
+            return _error(str(error))
         scores = ", ".join(f"{k} {v:.3f}" for k, v in run.metrics["test"].items())
         print(f"{stage}: test (original resolution) {scores}")
         print(f"{stage}: wrote {run.run_dir}/best.pt, last.pt, metrics.json, training.gif")
     return 0
+
+
+def train_custom_command(args: argparse.Namespace) -> int:
+    """One stage with the settings given, the profile filling in the rest."""
+    from unet_tutorial.data import DatasetNotFoundError, load_flood_data
+    from unet_tutorial.data.io import CorruptFileError, MaskValuesError
+    from unet_tutorial.data.masks import resolve_class_table
+    from unet_tutorial.experiments import custom
+
+    if args.stage != "all":
+        return _error("--stage belongs to the book's recipe; a run with settings has one stage.")
+    profile = get_profile(args.profile)
+    device = _device(args.device)
+    try:
+        table = resolve_class_table(args.classes, args.color, args.data)
+        settings = custom.settings_from_profile(
+            profile,
+            num_classes=1 if table is None else table.num_classes,
+            seed=args.seed,
+            model=args.model,
+            width=args.width,
+            pretrained=args.pretrained,
+            image_size=args.image_size,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            lr=args.lr,
+            loss=args.loss,
+            patience=args.patience,
+        )
+    except ValueError as error:
+        return _error(str(error))
+    print(_runtime_line(device))
+    sized = profile.replace(image_size=settings.image_size, max_samples=settings.max_samples)
+    try:
+        data = load_flood_data(sized, root=args.data, seed=args.seed, classes=table, manifest=None)
+    except (DatasetNotFoundError, ValueError) as error:
+        return _error(str(error))
+    from unet_tutorial.experiments.flood import dataset_name
+
+    out = args.out or Path("runs") / f"{settings.model}-{dataset_name(data)}"
+    print(f"settings: {json.dumps(settings.to_dict())}")
+    try:
+        run = custom.train_custom(
+            settings,
+            data,
+            out,
+            table=table,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            device=device,
+        )
+    except (FileExistsError, custom.SettingsChangedError) as error:
+        return _error(str(error))
+    except (MaskValuesError, CorruptFileError) as error:
+        return _error(f"{error}")
+    for line in custom.describe_test(run.metrics):
+        print(line)
+    per_epoch = run.metrics["seconds_per_epoch"]
+    print(
+        f"{run.metrics['epochs_run']} epochs, {per_epoch:.1f} s per epoch; best epoch "
+        f"{run.metrics['best_epoch']}; wrote {run.folder}/best.pt, last.pt, metrics.json"
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# evaluate
+# --------------------------------------------------------------------------------------------
+
+
+def _evaluation_table(predictor: Any, root: Path) -> Any:
+    from unet_tutorial.data.masks import CLASSES_FILE, ClassTable
+
+    table = predictor.table
+    path = root / CLASSES_FILE
+    if table is not None and path.is_file():
+        local = ClassTable.from_json(path)
+        if local.num_classes == table.num_classes:
+            return local
+    return table
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    """Score a checkpoint on a folder of pairs at each mask's own resolution."""
+    from unet_tutorial.data import DatasetNotFoundError, FloodDataset, scan_dataset
+    from unet_tutorial.data.io import CorruptFileError, MaskValuesError
+    from unet_tutorial.data.split import grouped_split
+    from unet_tutorial.evaluation import evaluate_native
+    from unet_tutorial.experiments.custom import _test_summary, describe_test
+    from unet_tutorial.predict import load_predictor
+
+    device = _device(args.device)
+    try:
+        predictor = load_predictor(args.checkpoint, device)
+        table = _evaluation_table(predictor, args.data)
+        scan = scan_dataset(args.data, cache_dir=None, warn=False)
+    except (FileNotFoundError, CheckpointError, ValueError) as error:
+        return _error(str(error))
+    except DatasetNotFoundError as error:
+        return _error(str(error))
+    pairs = scan.usable
+    if args.split == "test":
+        seed = int((predictor.meta.get("config") or {}).get("seed", 42))
+        split = grouped_split([p.id for p in pairs], scan.duplicate_groups, seed=seed)
+        pairs = [p for p in pairs if p.id in set(split.test)]
+    elif _same_folder(predictor.meta, args.data):
+        print(
+            f"note: {args.data} is the folder this checkpoint was trained on; --split all also "
+            "scores its training photos (--split test scores only its test photos)."
+        )
+    out = args.out or args.checkpoint.parent / f"evaluate-{args.data.resolve().name}-{args.split}"
+    outputs = [out / "per_image.csv", out / "summary.json"]
+    if not args.overwrite and any(p.exists() for p in outputs):
+        return _error(f"{out} holds an evaluation already: pass --overwrite or another --out.")
+    reader = {} if table is None else {"mask_reader": table.reader}
+    dataset = FloodDataset(pairs, predictor.image_size, cache_dir=None, **reader)
+    names = None if table is None else list(table.names)
+    try:
+        evaluation = evaluate_native(
+            predictor.model,
+            dataset,
+            device=device,
+            threshold=predictor.threshold,
+            class_names=names,
+        )
+    except (MaskValuesError, CorruptFileError) as error:
+        return _error(str(error))
+    except ValueError as error:  # an empty split
+        return _error(str(error))
+    summary = {
+        "checkpoint": str(args.checkpoint),
+        "data": str(args.data),
+        "split": args.split,
+        "photos": len(pairs),
+        "excluded": [p.to_dict() for p in scan.excluded],
+        "test": _test_summary(evaluation),
+    }
+    summary["test"].pop("images", None)
+    summary["test"].pop("evaluation", None)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = evaluation.rows()
+    with open(outputs[0], "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    outputs[1].write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"{len(pairs)} photos of {args.data} ({args.split}), each at its own resolution")
+    for line in describe_test({"test": summary["test"]}):
+        print(line.replace("test (each photo at its own size): ", ""))
+    print(f"wrote {outputs[0]} and {outputs[1]}")
+    return 0
+
+
+def _same_folder(meta: dict[str, Any], folder: Path) -> bool:
+    root = meta.get("data_root")
+    if root:
+        return Path(root) == folder.resolve()
+    dataset = (meta.get("data") or {}).get("dataset")
+    return dataset == folder.resolve().name
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,88 +436,130 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def load_predictor(path: Path) -> tuple[torch.nn.Module, int]:
-    """The model and its training image size from a checkpoint of this package.
+    """The model and its training image size from a checkpoint (see
+    :func:`unet_tutorial.predict.load_predictor`, which also gives the classes)."""
+    from unet_tutorial.predict import load_predictor as load
 
-    Raises:
-        FileNotFoundError: no such file.
-        CheckpointError: not a checkpoint of this package, or its weights do not fit the model.
-    """
-    checkpoint = load_checkpoint(path)
-    meta: dict[str, Any] = checkpoint.get("meta") or {}
-    if "model" not in meta or "image_size" not in meta:
-        raise CheckpointError(
-            f"{path} is incompatible: it does not say which model and image size it was trained "
-            "with (no 'model'/'image_size' in its meta). Use a best.pt written by "
-            "`python -m unet_tutorial train`."
-        )
-    try:
-        model = model_from_spec(meta["model"], pretrained=False)
-        model.load_state_dict(checkpoint["model"])
-    except (ValueError, RuntimeError, TypeError) as error:
-        first_line = str(error).splitlines()[0]
-        raise CheckpointError(
-            f"{path} is incompatible with {meta['model'].get('name')!r}: {first_line}"
-        ) from error
-    return model.eval(), int(meta["image_size"])
-
-
-@torch.no_grad()
-def predict_file(
-    model: torch.nn.Module, image_size: int, path: Path, out: Path, threshold: float
-) -> tuple[Path, Path, float]:
-    """Segment one photo; write its mask and overlay; return their paths and the water share."""
-    from unet_tutorial.data.io import read_rgb
-    from unet_tutorial.data.transforms import photo_to_input
-    from unet_tutorial.metrics import binarize
-    from unet_tutorial.training.inference import predict_logits
-    from unet_tutorial.viz.training import water_overlay
-
-    image = read_rgb(path, min_size=(image_size, image_size))
-    photo = np.asarray(read_rgb(path))
-    logits = predict_logits(model, photo_to_input(image, image_size)[None], photo.shape[:2])
-    water = binarize(logits, "logits", threshold)[0, 0].numpy()
-    out.mkdir(parents=True, exist_ok=True)
-    mask_path = out / f"{path.stem}_mask.png"
-    overlay_path = out / f"{path.stem}_overlay.png"
-    Image.fromarray(water.astype(np.uint8) * 255).save(mask_path)
-    Image.fromarray(water_overlay(photo, water)).save(overlay_path)
-    return mask_path, overlay_path, float(water.mean())
+    predictor = load(path)
+    return predictor.model, predictor.image_size
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    from unet_tutorial.data.io import CorruptFileError
+    from unet_tutorial.predict import (
+        PredictionError,
+        load_predictor,
+        plan_outputs,
+        predict_photos,
+        summary_json,
+    )
 
-    if not 0 < args.threshold < 1:
-        print(f"error: --threshold must lie between 0 and 1, got {args.threshold}", file=sys.stderr)
-        return 2
+    if args.threshold is not None and not 0 < args.threshold < 1:
+        return _error(f"--threshold must lie between 0 and 1, got {args.threshold}")
+    if args.tile is not None and args.tile < 16:
+        return _error(f"--tile must be at least 16 pixels, got {args.tile}")
+    if args.overlap is not None and (args.tile is None or not 0 <= args.overlap < args.tile):
+        return _error("--overlap goes with --tile and must be smaller than it")
+    device = _device(args.device)
     try:
-        model, image_size = load_predictor(args.checkpoint)
+        predictor = load_predictor(args.checkpoint, device)
     except (FileNotFoundError, CheckpointError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    failures = 0
-    for path in args.images:
-        try:
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: no such file")
-            mask_path, overlay_path, share = predict_file(
-                model, image_size, path, args.out, args.threshold
-            )
-        except (FileNotFoundError, CorruptFileError, OSError) as error:
-            print(f"error: cannot segment {path}: {error}", file=sys.stderr)
-            failures += 1
-            continue
-        print(f"{path}: water {share:.1%} -> {mask_path.name}, {overlay_path.name}")
-    summary = {"images": len(args.images), "failed": failures, "out": str(args.out)}
-    print(json.dumps(summary))
-    return 1 if failures else 0
+        return _error(str(error))
+    batch_size = args.batch_size or (8 if device.type == "cuda" else 1)
+    if args.threshold is not None:
+        predictor.threshold = args.threshold
+    try:
+        jobs = plan_outputs(args.images, args.out, overwrite=args.overwrite)
+    except (FileNotFoundError, PredictionError) as error:
+        return _error(str(error))
+    summary = predict_photos(
+        predictor,
+        jobs,
+        batch_size=max(1, batch_size),
+        tile=args.tile,
+        overlap=args.overlap,
+        max_pixels=int(args.max_pixels),
+        warn=lambda line: print(line, file=sys.stderr),
+    )
+    print(summary_json(summary, args.out))
+    return 1 if summary.failed else 0
+
+
+# --------------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------------
+
+
+def _check_inputs(paths: Sequence[Path] | None, image_size: int, multiple: int | None) -> list:
+    """Network inputs to compare PyTorch and onnxruntime on: each photo as ``predict`` feeds it
+    (S×S) and, when H and W are dynamic, at another, non-square size, and a batch of two."""
+    from PIL import Image
+
+    from unet_tutorial.data.io import read_rgb
+    from unet_tutorial.data.synthetic import render_flood_scene
+    from unet_tutorial.data.transforms import photo_to_input, photo_to_tensor
+    from unet_tutorial.predict import plan_outputs
+
+    if paths:
+        photos = [np.asarray(read_rgb(job.photo)) for job in plan_outputs(paths, Path("."))[:3]]
+    else:
+        side = max(48, image_size)
+        photos = [render_flood_scene(seed, side, side * 3 // 2)[0] for seed in range(3)]
+    inputs = [photo_to_input(photo, image_size)[None] for photo in photos]
+    if multiple is not None:
+        height, width = max(multiple, image_size * 3 // 4 + 3), image_size + 5
+        for photo in photos:
+            resized = np.asarray(Image.fromarray(photo).resize((width, height)))
+            inputs.append(photo_to_tensor(resized)[None])
+        inputs.append(torch.cat(inputs[:2]))
+    return inputs
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from unet_tutorial.export import TOLERANCE, ExportError, check_onnx, export_onnx, size_multiple
+    from unet_tutorial.predict import load_predictor
+
+    if args.onnx.exists() and not args.overwrite:
+        return _error(f"{args.onnx} exists: pass --overwrite to replace it.")
+    try:
+        predictor = load_predictor(args.checkpoint, "cpu")
+        meta = dict(predictor.meta)
+        if predictor.table is not None:
+            meta["classes"] = predictor.table.to_dict()
+        info = export_onnx(predictor.model, args.onnx, predictor.image_size, meta)
+        inputs = _check_inputs(args.check, predictor.image_size, size_multiple(predictor.model))
+        largest = check_onnx(args.onnx, predictor.model, inputs)
+    except (FileNotFoundError, CheckpointError, ExportError, ValueError) as error:
+        return _error(str(error))
+    channels = predictor.num_classes
+    sides = (
+        f"dynamic height and width (each at least {info['min_side']})"
+        if info["dynamic"]
+        else f"fixed {predictor.image_size}×{predictor.image_size} (this network accepts only "
+        "certain sizes)"
+    )
+    print(
+        f"wrote {args.onnx}: input 'images' N×3×H×W (normalised RGB), output 'logits' "
+        f"N×{channels}×H×W; {sides}; ONNX opset {info['opset']}"
+    )
+    sizes = sorted({f"{x.shape[0]}×{x.shape[2]}×{x.shape[3]}" for x in inputs})
+    verdict = "ok" if largest < TOLERANCE else "TOO LARGE"
+    print(
+        f"check against onnxruntime on {len(inputs)} inputs (N×H×W {', '.join(sizes)}): "
+        f"largest |logit difference| {largest:.2e} (limit {TOLERANCE:.0e}): {verdict}"
+    )
+    return 0 if largest < TOLERANCE else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "train":
-        return train_command(args)
-    return predict_command(args)
+    commands = {
+        "inspect": inspect_command,
+        "train": train_command,
+        "evaluate": evaluate_command,
+        "predict": predict_command,
+        "export": export_command,
+    }
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

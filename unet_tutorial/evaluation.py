@@ -5,6 +5,10 @@ the final numbers are computed the way the model is used: predict at S×S, upsam
 **logits** bilinearly to the photo's H×W (:func:`unet_tutorial.training.inference.predict_logits`,
 the path ``predict`` uses too), threshold, and compare with the original mask. Scores computed
 on the S×S masks instead would grade a blurred copy of the labels.
+
+A network with C >= 2 output channels is scored the same way with C classes
+(:class:`MulticlassEvaluation`): the resized logits' argmax against the class mask, one C×C
+confusion matrix per image, per-class IoU and Dice, their means, and the pixel accuracy.
 """
 
 from __future__ import annotations
@@ -19,10 +23,18 @@ from PIL import Image
 from torch import nn
 
 from unet_tutorial.losses import make_loss
-from unet_tutorial.metrics import SCORE_NAMES, SegmentationMetrics, binarize, scores_from_counts
+from unet_tutorial.metrics import (
+    SCORE_NAMES,
+    MulticlassMetrics,
+    SegmentationMetrics,
+    binarize,
+    class_counts,
+    multiclass_scores,
+    scores_from_counts,
+)
 from unet_tutorial.runtime import default_device
-from unet_tutorial.training.inference import predict_logits
-from unet_tutorial.training.step import memory_format_for
+from unet_tutorial.training.inference import label_map, predict_logits
+from unet_tutorial.training.step import memory_format_for, model_device
 
 Sample = tuple[torch.Tensor, torch.Tensor, str]
 """``(image 3×S×S normalized, mask 1×H×W or H×W at the original size, sample id)``."""
@@ -92,6 +104,118 @@ class NativeEvaluation:
         ]
 
 
+@dataclass
+class MulticlassEvaluation:
+    """Scores of a split with C classes at the original resolution.
+
+    Attributes:
+        summary: ``mean_iou``, ``mean_dice`` (over the classes present in the truth or the
+            prediction), ``pixel_accuracy``, ``per_class`` (each score of
+            :data:`~unet_tutorial.metrics.SCORE_NAMES` per class, and ``present``) and
+            ``images``; all from the confusion matrix summed over the images.
+        ids: the sample ids, in evaluation order.
+        names: the class names.
+        sizes: each image's original ``(H, W)``.
+        matrices: each image's C×C confusion matrix ``[true][predicted]`` (pixel counts).
+    """
+
+    summary: dict[str, Any]
+    ids: list[str]
+    names: list[str]
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+    matrices: list[list[list[int]]] = field(default_factory=list)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.names)
+
+    def scores(self) -> dict[str, float]:
+        """``mean_iou``, ``mean_dice`` and ``pixel_accuracy``."""
+        return {k: self.summary[k] for k in ("mean_iou", "mean_dice", "pixel_accuracy")}
+
+    def confusion(self, normalize: bool = False) -> np.ndarray:
+        """The C×C matrix summed over the images (rows: true class, columns: predicted);
+        ``normalize=True`` divides each row by its sum (the share of each true class's pixels
+        given each class; rows of absent classes stay 0)."""
+        matrix = np.asarray(self.matrices, dtype=np.int64).sum(0)
+        if not normalize:
+            return matrix
+        rows = matrix.sum(1, keepdims=True)
+        return np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
+
+    def per_class(self) -> list[dict[str, Any]]:
+        """One dict per class: ``index``, ``name``, the scores of ``SCORE_NAMES``,
+        ``present`` and ``share`` (its share of the true pixels)."""
+        matrix = self.confusion()
+        total = matrix.sum() or 1
+        table = self.summary["per_class"]
+        return [
+            {"index": i, "name": name, "share": float(matrix[i].sum() / total)}
+            | {key: table[key][i] for key in (*SCORE_NAMES, "present")}
+            for i, name in enumerate(self.names)
+        ]
+
+    def bootstrap(
+        self, key: str = "mean_iou", *, samples: int = 2000, level: float = 0.95, seed: int = 0
+    ) -> tuple[float, float]:
+        """A percentile bootstrap interval of ``key`` (``mean_iou``, ``mean_dice`` or
+        ``pixel_accuracy``) over the images, as :meth:`NativeEvaluation.bootstrap` does."""
+        if not self.matrices:
+            raise ValueError("no per-image confusion matrices stored.")
+        matrices = torch.tensor(self.matrices, dtype=torch.int64)
+        generator = torch.Generator().manual_seed(seed)
+        draws = torch.randint(len(matrices), (samples, len(matrices)), generator=generator)
+        summed = matrices[draws].sum(1)  # samples×C×C
+        if key == "pixel_accuracy":
+            values = summed.diagonal(dim1=-2, dim2=-1).sum(-1) / summed.sum((-2, -1))
+        else:
+            counts = class_counts(summed)
+            present = counts[..., :3].sum(-1) > 0
+            per_class = scores_from_counts(counts)[key.removeprefix("mean_")]
+            values = (per_class * present).sum(-1) / present.sum(-1).clamp(min=1)
+        values = values.to(torch.float64)
+        tail = (1 - level) / 2
+        low, high = torch.quantile(values, torch.tensor([tail, 1 - tail], dtype=torch.float64))
+        return float(low), float(high)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per image: id, size, mean IoU, pixel accuracy and each class's IoU."""
+        out = []
+        for sample_id, (h, w), matrix in zip(self.ids, self.sizes, self.matrices, strict=True):
+            scores = multiclass_scores(torch.tensor(matrix))
+            row = {"id": sample_id, "height": h, "width": w}
+            row |= {"mean_iou": scores["mean_iou"], "pixel_accuracy": scores["pixel_accuracy"]}
+            for name, iou, present in zip(
+                self.names,
+                scores["per_class"]["iou"],
+                scores["per_class"]["present"],
+                strict=True,
+            ):
+                row[f"iou_{name}"] = iou if present else None
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (``metrics.json``); :meth:`from_dict` reads them back."""
+        return {
+            "summary": self.summary,
+            "ids": self.ids,
+            "names": self.names,
+            "sizes": [list(s) for s in self.sizes],
+            "matrices": self.matrices,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MulticlassEvaluation:
+        return cls(
+            dict(data["summary"]),
+            list(data["ids"]),
+            list(data["names"]),
+            [tuple(s) for s in data["sizes"]],
+            data["matrices"],
+        )
+
+
 def _samples(dataset_or_samples: Any) -> Iterable[Sample]:
     """Samples from a dataset with ``native_item(i)`` or from an iterable of samples."""
     if hasattr(dataset_or_samples, "native_item"):
@@ -114,6 +238,11 @@ def _on_device(model: nn.Module, device: str | torch.device | None) -> nn.Module
     return model.to(device, memory_format=memory_format_for(device))
 
 
+def output_channels(model: nn.Module) -> int:
+    """The model's output channels (its ``num_classes``; 1 when it does not say)."""
+    return int(getattr(model, "num_classes", 1))
+
+
 @torch.no_grad()
 def evaluate_native(
     model: nn.Module,
@@ -121,19 +250,24 @@ def evaluate_native(
     *,
     device: str | torch.device | None = None,
     threshold: float = 0.5,
-) -> NativeEvaluation:
+    class_names: Sequence[str] | None = None,
+) -> NativeEvaluation | MulticlassEvaluation:
     """Score ``model`` at each mask's original resolution.
 
     Args:
-        model: maps ``N×3×S×S`` to ``N×1×S×S`` logits.
+        model: maps ``N×3×S×S`` to ``N×1×S×S`` logits (binary), or to ``N×C×S×S`` logits of C
+            classes (its ``num_classes``), scored with :func:`evaluate_classes`.
         dataset_or_samples: a dataset with ``native_item(i)`` (the package's datasets) or an
             iterable of samples ``(image 3×S×S, mask 1×H×W, id)``.
         device: where to run the model (default: CUDA when available).
-        threshold: probability above which a pixel counts as water.
+        threshold: probability above which a pixel counts as water (binary only).
+        class_names: names of the C classes (multi-class only; default ``class 0``, ...).
 
     Returns:
-        A :class:`NativeEvaluation`.
+        A :class:`NativeEvaluation` (binary) or a :class:`MulticlassEvaluation`.
     """
+    if output_channels(model) >= 2:
+        return evaluate_classes(model, dataset_or_samples, device=device, names=class_names)
     model = _on_device(model, device)
     metrics = SegmentationMetrics(kind="logits", threshold=threshold)
     ids, sizes = [], []
@@ -148,6 +282,39 @@ def evaluate_native(
     per_image = {name: values.tolist() for name, values in metrics.per_image().items()}
     counts = metrics.counts().tolist()
     return NativeEvaluation(metrics.compute(), ids, per_image, sizes, counts)
+
+
+@torch.no_grad()
+def evaluate_classes(
+    model: nn.Module,
+    dataset_or_samples: Any,
+    *,
+    device: str | torch.device | None = None,
+    names: Sequence[str] | None = None,
+) -> MulticlassEvaluation:
+    """Score a C-class ``model`` at each mask's original resolution: each image's S×S logits
+    are resized to the mask's size and their argmax compared with the class mask (through
+    :func:`~unet_tutorial.training.inference.label_map`, the path ``predict`` takes)."""
+    model = _on_device(model, device)
+    classes = output_channels(model)
+    names = list(names) if names is not None else [f"class {i}" for i in range(classes)]
+    if len(names) != classes:
+        raise ValueError(f"{len(names)} class names for a model with {classes} classes.")
+    metrics = MulticlassMetrics(classes)
+    ids, sizes = [], []
+    for image, mask, sample_id in _samples(dataset_or_samples):
+        mask = _as_mask(mask)
+        size = (int(mask.shape[-2]), int(mask.shape[-1]))
+        logits = predict_logits(model, image[None]).to(model_device(model))
+        predicted = torch.from_numpy(label_map(logits, size))
+        metrics.update_classes(predicted[None], mask)
+        ids.append(str(sample_id))
+        sizes.append(size)
+    if not ids:
+        raise ValueError("nothing to evaluate: the split is empty.")
+    summary = metrics.compute()
+    summary.pop("iou"), summary.pop("dice")
+    return MulticlassEvaluation(summary, ids, names, sizes, metrics.matrices().tolist())
 
 
 def _shrink(array: np.ndarray, max_side: int, resample: Image.Resampling) -> np.ndarray:
@@ -179,7 +346,8 @@ def native_cases(
         positions: which samples.
 
     Returns:
-        ``(images H×W×3 uint8, masks H×W uint8, predictions H×W uint8)``, one of each per position.
+        ``(images H×W×3 uint8, masks H×W uint8, predictions H×W uint8)``, one of each per position
+        (masks and predictions 0/1, or class indices for a multi-class model).
     """
     model = _on_device(model, device)
     images, truths, predictions = [], [], []
@@ -187,9 +355,13 @@ def native_cases(
         image, mask, _ = dataset.native_item(position)
         photo, _ = dataset.native_arrays(position)
         size = tuple(mask.shape[-2:])
-        predicted = binarize(predict_logits(model, image[None], size), "logits", threshold)
+        if output_channels(model) >= 2:
+            predicted = label_map(predict_logits(model, image[None]).to(model_device(model)), size)
+        else:
+            logits = predict_logits(model, image[None], size)
+            predicted = binarize(logits, "logits", threshold).reshape(size).numpy()
         truth = mask.reshape(size).numpy().astype(np.uint8)
-        predicted = predicted.reshape(size).numpy().astype(np.uint8)
+        predicted = predicted.astype(np.uint8)
         images.append(_shrink(np.asarray(photo, dtype=np.uint8), max_side, Image.Resampling.BOX))
         truths.append(_shrink(truth, max_side, Image.Resampling.NEAREST))
         predictions.append(_shrink(predicted, max_side, Image.Resampling.NEAREST))

@@ -1,5 +1,6 @@
-"""Losses for segmentation logits: binary cross-entropy, soft Dice, their sum, and the U-Net
-paper's weighted cross-entropy.
+"""Losses for segmentation logits: binary cross-entropy, soft Dice, their sum, the U-Net
+paper's weighted cross-entropy, and their multi-class counterparts (softmax cross-entropy and a
+multi-class soft Dice).
 
 The network outputs one logit ``z`` per pixel; the water probability is ``sigmoid(z)``.
 ``BCEWithLogitsLoss`` judges every pixel on its own; the soft Dice loss judges the overlap of
@@ -7,6 +8,12 @@ the whole predicted region with the true one. :func:`make_loss` builds either by
 optional ``pos_weight`` that makes a missed water pixel cost more than a false alarm (for
 classes that cover little of the image). :func:`border_weight_map` computes the paper's
 per-pixel weights, which make the thin background between two touching objects count most.
+
+With C classes the network outputs C logits per pixel and the class probabilities are their
+softmax. ``"ce"`` is the softmax cross-entropy (``CrossEntropyLoss``: minus the log of the true
+class's probability, averaged over pixels); ``"ce+dice"`` adds a soft Dice loss averaged over
+the classes, which gives a small class the same say as a large one. Their targets are the class
+indices (``N×1×H×W`` or ``N×H×W``, any number type), as the datasets give them.
 """
 
 from __future__ import annotations
@@ -17,8 +24,12 @@ import torch.nn.functional as F
 from scipy import ndimage
 from torch import nn
 
-LOSS_NAMES: tuple[str, ...] = ("bce", "bce+dice")
-"""The names :func:`make_loss` accepts."""
+LOSS_NAMES: tuple[str, ...] = ("bce", "bce+dice", "ce", "ce+dice")
+"""The names :func:`make_loss` accepts: ``bce*`` for one logit per pixel (binary), ``ce*`` for
+one logit per class (multi-class)."""
+
+MULTICLASS_LOSSES: tuple[str, ...] = ("ce", "ce+dice")
+"""The losses for C >= 2 output channels (softmax over the classes)."""
 
 
 class SoftDiceLoss(nn.Module):
@@ -54,6 +65,74 @@ class BCEDiceLoss(nn.Module):
         return self.bce(logits, targets) + self.dice_weight * self.dice(logits, targets)
 
 
+def _class_targets(targets: torch.Tensor) -> torch.Tensor:
+    """``N×1×H×W`` or ``N×H×W`` class indices (any number type) as ``N×H×W`` int64."""
+    if targets.ndim == 4:
+        if targets.shape[1] != 1:
+            raise ValueError(
+                f"multi-class targets are class indices N×1×H×W or N×H×W, got shape "
+                f"{tuple(targets.shape)} (one-hot targets are not taken)."
+            )
+        targets = targets[:, 0]
+    return targets.long()
+
+
+class SoftmaxCrossEntropyLoss(nn.Module):
+    """Softmax cross-entropy of ``N×C×H×W`` logits against class indices, averaged over pixels.
+
+    ``-log softmax(z)[true class]`` per pixel: ``nn.CrossEntropyLoss`` after turning the
+    datasets' ``N×1×H×W`` float masks into ``N×H×W`` class indices.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ce = nn.CrossEntropyLoss()
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if logits.shape[1] < 2:
+            raise ValueError(
+                "softmax cross-entropy needs one logit per class (C >= 2 channels), got 1; "
+                "a one-channel network is binary: use 'bce' or 'bce+dice'."
+            )
+        return self.ce(logits, _class_targets(targets))
+
+
+class MulticlassDiceLoss(nn.Module):
+    """``1 - mean over classes of the soft Dice`` of softmax probabilities and one-hot targets.
+
+    Each class's Dice is computed over the whole batch, ``(2 Σ p·t + smooth) / (Σ p + Σ t +
+    smooth)``, then the C values are averaged: every class weighs the same, however few pixels
+    it covers. Shapes: logits ``N×C×H×W``, targets class indices; returns a scalar.
+    """
+
+    def __init__(self, smooth: float = 1.0) -> None:
+        super().__init__()
+        self.smooth = smooth
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        probabilities = torch.softmax(logits, dim=1)
+        classes = logits.shape[1]
+        one_hot = F.one_hot(_class_targets(targets), classes).permute(0, 3, 1, 2)
+        one_hot = one_hot.to(probabilities.dtype)
+        intersection = (probabilities * one_hot).sum(dim=(0, 2, 3))
+        total = probabilities.sum(dim=(0, 2, 3)) + one_hot.sum(dim=(0, 2, 3))
+        dice = (2.0 * intersection + self.smooth) / (total + self.smooth)
+        return 1.0 - dice.mean()
+
+
+class CEDiceLoss(nn.Module):
+    """``SoftmaxCrossEntropyLoss + dice_weight * MulticlassDiceLoss``."""
+
+    def __init__(self, dice_weight: float = 1.0) -> None:
+        super().__init__()
+        self.ce = SoftmaxCrossEntropyLoss()
+        self.dice = MulticlassDiceLoss()
+        self.dice_weight = dice_weight
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.ce(logits, targets) + self.dice_weight * self.dice(logits, targets)
+
+
 def _bce(pos_weight: float) -> nn.BCEWithLogitsLoss:
     if pos_weight == 1.0:
         return nn.BCEWithLogitsLoss()
@@ -61,16 +140,18 @@ def _bce(pos_weight: float) -> nn.BCEWithLogitsLoss:
 
 
 def make_loss(name: str, pos_weight: float = 1.0) -> nn.Module:
-    """The loss called ``name``: ``"bce"`` (``BCEWithLogitsLoss``) or ``"bce+dice"``.
+    """The loss called ``name``: ``"bce"`` (``BCEWithLogitsLoss``), ``"bce+dice"``, ``"ce"``
+    (softmax cross-entropy, multi-class) or ``"ce+dice"``.
 
     Args:
         pos_weight: how much more a water (positive) pixel's cross-entropy counts than a land
             pixel's; ``1`` weighs them alike. The ratio of land to water pixels in the training
             masks is the usual choice for a rare class. (Move the loss to the logits' device.)
+            Binary losses only: the multi-class losses take ``1``.
 
     Raises:
         ValueError: for another name, listing the known ones, or a ``pos_weight`` that is not
-            positive.
+            positive (or not 1 for a multi-class loss).
     """
     if not pos_weight > 0:
         raise ValueError(f"pos_weight must be positive, got {pos_weight}.")
@@ -78,7 +159,27 @@ def make_loss(name: str, pos_weight: float = 1.0) -> nn.Module:
         return _bce(pos_weight)
     if name == "bce+dice":
         return BCEDiceLoss(pos_weight=pos_weight)
+    if name in MULTICLASS_LOSSES:
+        if pos_weight != 1.0:
+            raise ValueError(f"pos_weight is for the binary losses; {name!r} takes 1.")
+        return SoftmaxCrossEntropyLoss() if name == "ce" else CEDiceLoss()
     raise ValueError(f"Unknown loss {name!r}: choose one of {LOSS_NAMES}.")
+
+
+def loss_for_classes(name: str | None, num_classes: int) -> str:
+    """The loss name to use with ``num_classes`` output channels: ``name`` when it fits, the
+    matching one otherwise (``"bce+dice"`` <-> ``"ce+dice"``, ``"bce"`` <-> ``"ce"``).
+
+    ``None`` gives ``"bce+dice"`` for one channel and ``"ce+dice"`` for more.
+    """
+    multiclass = num_classes >= 2
+    if name is None:
+        return "ce+dice" if multiclass else "bce+dice"
+    if name not in LOSS_NAMES:
+        raise ValueError(f"Unknown loss {name!r}: choose one of {LOSS_NAMES}.")
+    if multiclass == (name in MULTICLASS_LOSSES):
+        return name
+    return name[1:] if name.startswith("bce") else "b" + name
 
 
 def border_weight_map(

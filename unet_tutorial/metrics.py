@@ -1,4 +1,5 @@
-"""Segmentation metrics for one foreground class (flood, or the shapes of chapter 4).
+"""Segmentation metrics for one foreground class (flood, or the shapes of chapter 4), and for
+several classes (confusion matrices, per-class and mean IoU; see the end of the module).
 
 Everything starts from the four confusion counts of each image, over its pixels:
 
@@ -40,7 +41,7 @@ when its probability is strictly greater than ``threshold`` (default 0.5), which
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -325,3 +326,162 @@ def boundary_iou(
     intersection = (predicted & truth).sum().item()
     union = (predicted | truth).sum().item()
     return 1.0 if union == 0 else intersection / union
+
+
+# --------------------------------------------------------------------------------------------
+# Several classes
+# --------------------------------------------------------------------------------------------
+#
+# With C classes every pixel has one true and one predicted class. The C×C **confusion matrix**
+# counts them: ``matrix[t, p]`` pixels of true class t predicted as class p (rows: truth,
+# columns: prediction). Each class c then has its own counts, one class against the rest:
+# tp = matrix[c, c], fp = column c minus tp, fn = row c minus tp, tn = everything else, and the
+# scores above. Averages over classes ("mean IoU", "mean Dice") give every class the same
+# weight, however many pixels it covers; a class that appears neither in the truth nor in the
+# prediction (nothing to score: 0/0) is left out of the averages.
+
+MULTICLASS_SCORE_NAMES: tuple[str, ...] = ("mean_iou", "mean_dice", "pixel_accuracy")
+"""The summary scores of a multi-class evaluation."""
+
+
+def predicted_classes(logits: torch.Tensor) -> torch.Tensor:
+    """The class of every pixel: the argmax over the channels of ``N×C×H×W`` logits (or
+    probabilities), ``N×H×W`` int64. Ties go to the lower class index."""
+    if logits.ndim != 4 or logits.shape[1] < 2:
+        raise ValueError(
+            f"expected N×C×H×W logits with C >= 2 classes, got shape {tuple(logits.shape)}."
+        )
+    return logits.argmax(dim=1)
+
+
+def confusion_matrices(
+    predicted: torch.Tensor, target: torch.Tensor, num_classes: int
+) -> torch.Tensor:
+    """One C×C confusion matrix per image: ``N×C×C`` int64, ``[n, true, predicted]``.
+
+    Args:
+        predicted: ``N×H×W`` (or ``H×W``) predicted classes.
+        target: true classes of the same pixels (``N×1×H×W``, ``N×H×W`` or ``H×W``; any number
+            type holding whole numbers ``0 .. C-1``).
+
+    Raises:
+        ValueError: when the shapes differ or a class lies outside ``0 .. C-1``.
+    """
+    predicted = _as_image_batch(predicted, "prediction").long()
+    truth = _as_image_batch(target, "target")
+    if predicted.shape != truth.shape:
+        raise ValueError(
+            f"prediction {tuple(predicted.shape)} and target {tuple(truth.shape)} cover "
+            "different pixels; resize the logits to the mask's size first."
+        )
+    truth_long = truth.long()
+    if bool((truth_long != truth).any()) or bool(
+        ((truth_long < 0) | (truth_long >= num_classes)).any()
+    ):
+        raise ValueError(f"target classes must be whole numbers 0 .. {num_classes - 1}.")
+    if bool(((predicted < 0) | (predicted >= num_classes)).any()):
+        raise ValueError(f"predicted classes must lie in 0 .. {num_classes - 1}.")
+    flat = (truth_long * num_classes + predicted).flatten(1)
+    offsets = torch.arange(flat.shape[0], device=flat.device)[:, None] * num_classes**2
+    counts = torch.bincount((flat + offsets).flatten(), minlength=flat.shape[0] * num_classes**2)
+    return counts.view(-1, num_classes, num_classes).to(torch.int64).cpu()
+
+
+def class_counts(matrix: torch.Tensor) -> torch.Tensor:
+    """Per-class ``tp, fp, fn, tn`` of a ``...×C×C`` confusion matrix: ``...×C×4``."""
+    diagonal = matrix.diagonal(dim1=-2, dim2=-1)
+    predicted = matrix.sum(-2)  # column sums
+    true = matrix.sum(-1)  # row sums
+    total = matrix.sum((-2, -1))[..., None]
+    tp, fp, fn = diagonal, predicted - diagonal, true - diagonal
+    return torch.stack([tp, fp, fn, total - tp - fp - fn], dim=-1)
+
+
+def multiclass_scores(matrix: torch.Tensor) -> dict[str, Any]:
+    """Scores of one C×C confusion matrix (summed over the images for the micro scores).
+
+    Returns:
+        ``per_class``: for every name of :data:`SCORE_NAMES` a list of C values, plus
+        ``present`` (whether the class appears in the truth or the prediction); ``mean_iou``
+        and ``mean_dice`` over the present classes; ``pixel_accuracy`` (share of pixels with
+        the right class).
+    """
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"expected a C×C confusion matrix, got shape {tuple(matrix.shape)}.")
+    counts = class_counts(matrix)
+    scores = scores_from_counts(counts)
+    present = (counts[:, 0] + counts[:, 1] + counts[:, 2]) > 0
+    total = int(matrix.sum())
+    chosen = present if bool(present.any()) else torch.ones_like(present)
+    return {
+        "per_class": {name: scores[name].tolist() for name in SCORE_NAMES}
+        | {"present": present.tolist()},
+        "mean_iou": float(scores["iou"][chosen].mean()),
+        "mean_dice": float(scores["dice"][chosen].mean()),
+        "pixel_accuracy": float(matrix.diagonal().sum()) / total if total else 1.0,
+    }
+
+
+class MulticlassMetrics:
+    """Accumulates per-image confusion matrices of C classes and summarises them.
+
+    Example::
+
+        metrics = MulticlassMetrics(3)
+        for images, masks in loader:
+            metrics.update(model(images), masks)  # logits N×3×H×W, masks of class indices
+        metrics.compute()["mean_iou"]
+
+    Args:
+        num_classes: C (at least 2).
+    """
+
+    def __init__(self, num_classes: int) -> None:
+        if num_classes < 2:
+            raise ValueError(f"a multi-class metric needs at least 2 classes, got {num_classes}.")
+        self.num_classes = num_classes
+        self._matrices: list[torch.Tensor] = []
+
+    def reset(self) -> None:
+        self._matrices.clear()
+
+    @torch.no_grad()
+    def update(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Add a batch of ``N×C×H×W`` logits; return its ``N×C×C`` matrices."""
+        if logits.shape[1] != self.num_classes:
+            raise ValueError(
+                f"the logits have {logits.shape[1]} channels, the metric {self.num_classes} "
+                "classes."
+            )
+        return self.update_classes(predicted_classes(logits.detach()), target)
+
+    @torch.no_grad()
+    def update_classes(self, predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Add a batch of predicted classes (``N×H×W``); return its ``N×C×C`` matrices."""
+        matrices = confusion_matrices(predicted, target, self.num_classes)
+        self._matrices.append(matrices)
+        return matrices
+
+    def matrices(self) -> torch.Tensor:
+        """The ``N×C×C`` matrices of every image seen, in the order they came."""
+        if not self._matrices:
+            return torch.zeros(0, self.num_classes, self.num_classes, dtype=torch.int64)
+        return torch.cat(self._matrices)
+
+    def confusion(self) -> torch.Tensor:
+        """The C×C matrix summed over every image seen."""
+        return self.matrices().sum(0)
+
+    def compute(self) -> dict[str, Any]:
+        """:func:`multiclass_scores` of the summed matrix, plus ``iou`` and ``dice`` (the means,
+        under the names the trainer's history uses) and ``images``.
+
+        Raises:
+            ValueError: before the first update.
+        """
+        if not self._matrices:
+            raise ValueError("MulticlassMetrics.compute() called before any update().")
+        scores = multiclass_scores(self.confusion())
+        scores["iou"], scores["dice"] = scores["mean_iou"], scores["mean_dice"]
+        scores["images"] = int(self.matrices().shape[0])
+        return scores

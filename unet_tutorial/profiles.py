@@ -211,7 +211,9 @@ PROFILES: dict[str, Profile] = {
             unfreeze_from_block=5,
         ),
         skip_study=SkipStudySettings(image_size=64, steps=1500),
-        comparison=ComparisonSettings(image_size=224, epochs=40),
+        # 6 networks × 25 epochs at 224 px: about 10 PFLOP of training arithmetic, which a T4 at
+        # 6-10 TFLOP/s sustained does in 17-28 minutes (an estimate, not a measurement).
+        comparison=ComparisonSettings(image_size=224, epochs=25),
         overfit=OverfitCheck(steps=100),
     ),
 }

@@ -1,4 +1,9 @@
-"""The process the package runs in: device choice, seeding, and CPU memory settings."""
+"""The process the package runs in: device choice, seeding, and CPU memory and thread settings.
+
+The CPU thread setting (idle OpenMP threads sleep instead of spinning) is made by
+:mod:`unet_tutorial.openmp` when the package is imported, before PyTorch loads;
+:func:`thread_settings` reports it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import textwrap
 import numpy as np
 import torch
 
+from unet_tutorial.openmp import prefer_passive_waiting, wait_policy_state
 from unet_tutorial.profiles import Profile, get_profile
 
 #: glibc ``mallopt`` parameters (from ``malloc.h``).
@@ -63,6 +69,20 @@ def keep_freed_memory() -> bool:
     return mmap_ok and trim_ok
 
 
+def thread_settings() -> dict[str, object]:
+    """PyTorch's CPU threads and the OpenMP wait policy in force (see :mod:`unet_tutorial.openmp`).
+
+    Returns:
+        ``{"threads": ..., "omp_wait_policy": ..., "set_by_package": ...}``.
+    """
+    state = wait_policy_state()
+    return {
+        "threads": torch.get_num_threads(),
+        "omp_wait_policy": state["policy"],
+        "set_by_package": state["set_by_package"],
+    }
+
+
 def describe_runtime(profile_name: str) -> str:
     """One line for a chapter to print: profile, device, and library versions."""
     device = default_device()
@@ -78,6 +98,7 @@ def start_chapter(seed: int = 42) -> Profile:
 
     The chapters take all their sizes from the returned :class:`~unet_tutorial.profiles.Profile`.
     """
+    prefer_passive_waiting()  # done when the package was imported; here for the record
     profile = get_profile()
     seed_everything(seed)
     print(describe_runtime(profile.name))

@@ -5,4 +5,8 @@
   additions (chapter 4).
 - :mod:`.attention` -- where a trained Attention U-Net's gates look (chapter 11).
 - :mod:`.baselines` -- the all-water baseline and the water share of a split.
+- :mod:`.frames` -- the training GIF's frames in numbers (chapter 8).
+- :mod:`.errors` -- where the wrong pixels are: near water/land borders or not (chapter 10).
+- :mod:`.cost` -- parameters and forward-pass operations of a network, counted on the meta
+  device (chapter 11).
 """

@@ -1,4 +1,5 @@
-"""The flood dataset: finding, checking, splitting, augmenting and serving it (chapter 7).
+"""Datasets: the flood photos (finding, checking, splitting, augmenting and serving them,
+chapter 7), your own folders, and the synthetic data the chapters use offline.
 
 Modules, one concern each:
 
@@ -6,16 +7,23 @@ Modules, one concern each:
 - :mod:`.download` -- fetching it from Kaggle, failing fast offline.
 - :mod:`.pairing` -- pairing photos and masks (metadata.csv or file stem; never listing order).
 - :mod:`.io` -- opening files by content, RGB conversion, the mask binarisation rule.
+- :mod:`.masks` -- multi-class masks: class tables, class-index and colour masks, class shares.
 - :mod:`.checks` -- the dataset check: label errors, bad files, orphans, near-duplicates.
 - :mod:`.duplicates` -- dHash and near-duplicate groups.
 - :mod:`.split` -- grouped train/val/test split and its JSON manifest.
 - :mod:`.transforms` -- albumentations pipelines and ``denormalize``.
 - :mod:`.cache` -- decode-once cache in memory and on disk.
 - :mod:`.datasets` -- the PyTorch datasets and seeded DataLoaders.
-- :mod:`.synthetic` -- procedurally generated flood scenes, the embedded default.
+- :mod:`.synthetic` -- procedurally generated flood scenes (binary or three classes), the
+  embedded default.
 - :mod:`.load` -- :func:`load_flood_data`, the chapters' entry point.
+- :mod:`.report` -- the dataset's facts and decoding costs, for chapter 7's figures.
+- :mod:`.shapes` -- chapter 4's synthetic task of wavy blobs and thin bars.
+- :mod:`.cells` -- a mask of touching cells, for the U-Net paper's weight map (chapter 5).
+- :mod:`.sample_photo` -- a real photo for the filters of chapters 1-3, without a download.
 
-Command line: ``python -m unet_tutorial.data download|inspect [DIR] [--json]``.
+Command line: ``python -m unet_tutorial.data download|inspect [DIR] [--json]`` (``inspect`` is
+also ``python -m unet_tutorial inspect``).
 """
 
 import os

@@ -1,10 +1,13 @@
 """``python -m unet_tutorial.data download|inspect [DIR] [--json]``.
 
 - ``download [DIR]``: fetch the Kaggle dataset into DIR (default ``data/flood-area-segmentation``).
-- ``inspect [DIR] [--json]``: check a dataset folder (default: the one the chapters would use)
-  and print pairs found, orphans, excluded pairs with the reason, near-duplicate groups and the
-  split sizes; ``--json`` prints one JSON object with the keys ``pairs``, ``usable``,
-  ``excluded``, ``orphans``, ``duplicate_groups`` and ``split`` (plus ``root``).
+- ``inspect [DIR] [--classes N | --color R,G,B=K ...] [--json]``: check a dataset folder
+  (default: the one the chapters would use) and print pairs found, orphans, excluded pairs with
+  the reason, near-duplicate groups, the split sizes and what the masks hold (binary: their
+  kinds and the foreground share; with classes: each class's share of the pixels, and values
+  no class explains); ``--json`` prints one JSON object with the keys ``pairs``, ``usable``,
+  ``excluded``, ``orphans``, ``duplicate_groups``, ``split`` and ``masks`` (plus ``root``).
+  It exits with 1 when the masks do not fit the segmentation asked for.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Sequence
+from pathlib import Path
 
 from unet_tutorial.data.checks import DatasetScan, scan_dataset
 from unet_tutorial.data.download import DownloadError, download_dataset
@@ -35,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=42, help="seed of the split (default 42)")
     check.add_argument("--skip-bad", action="store_true", help="skip undecodable files")
     check.add_argument("--no-cache", action="store_true", help="do not read or write data/cache")
+    check.add_argument("--classes", type=int, help="masks hold class values 0..N-1")
+    check.add_argument(
+        "--color", action="append", metavar="R,G,B=CLASS", help="colour masks: a class's colour"
+    )
     return parser
 
 
@@ -55,6 +64,52 @@ def print_report(scan: DatasetScan, split_sizes: dict[str, int], seed: int) -> N
     print(f"split (grouped by near-duplicates, seed {seed}): {sizes}")
 
 
+def inspect_folder(
+    folder: str | Path | None,
+    *,
+    classes: int | None = None,
+    colors: Sequence[str] | None = None,
+    as_json: bool = False,
+    seed: int = 42,
+    skip_bad: bool = False,
+    no_cache: bool = False,
+) -> int:
+    """``inspect``: the report on a dataset folder (see the module docstring); returns the exit
+    code (1 for a missing folder, an unreadable file or masks that do not fit)."""
+    from unet_tutorial.data.checks import fact_store
+    from unet_tutorial.data.locate import default_cache_dir
+    from unet_tutorial.data.masks import describe_masks, resolve_class_table
+
+    try:
+        root = locate_dataset(folder)
+        if root is None:
+            raise DatasetNotFoundError(f"No dataset found. {HOW_TO_GET_THE_DATA}")
+        table = resolve_class_table(classes, colors, root)
+        cache_dir = None if no_cache else default_cache_dir()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the report below says it all
+            scan = scan_dataset(
+                root,
+                on_error="skip" if skip_bad else "raise",
+                cache_dir=None if no_cache else "default",
+                warn=False,
+            )
+    except (DatasetNotFoundError, CorruptFileError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    split = grouped_split([p.id for p in scan.usable], scan.duplicate_groups, seed=seed)
+    masks = describe_masks(((p.id, p.mask) for p in scan.usable), table, fact_store(cache_dir))
+    if as_json:
+        report = scan.to_dict(split.sizes())
+        report["masks"] = masks.to_dict()
+        print(json.dumps(report))
+    else:
+        print_report(scan, split.sizes(), seed)
+        for line in masks.lines():
+            print(line)
+    return 1 if masks.problems() else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "download":
@@ -65,28 +120,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"dataset ready in {path}")
         return 0
-    try:
-        root = locate_dataset(args.dir)
-        if root is None:
-            raise DatasetNotFoundError(f"No dataset found. {HOW_TO_GET_THE_DATA}")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the report below says it all
-            scan = scan_dataset(
-                root,
-                on_error="skip" if args.skip_bad else "raise",
-                cache_dir=None if args.no_cache else "default",
-                warn=False,
-            )
-    except (DatasetNotFoundError, CorruptFileError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    split = grouped_split([p.id for p in scan.usable], scan.duplicate_groups, seed=args.seed)
-    if args.json:
-        report = scan.to_dict(split.sizes())
-        print(json.dumps(report))
-    else:
-        print_report(scan, split.sizes(), args.seed)
-    return 0
+    return inspect_folder(
+        args.dir,
+        classes=args.classes,
+        colors=args.color,
+        as_json=args.json,
+        seed=args.seed,
+        skip_bad=args.skip_bad,
+        no_cache=args.no_cache,
+    )
 
 
 if __name__ == "__main__":

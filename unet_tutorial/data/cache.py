@@ -15,10 +15,10 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from unet_tutorial.data.io import read_mask, read_rgb
 from unet_tutorial.data.pairing import DatasetWarning, Pair
@@ -62,16 +62,22 @@ def _cache_failed(directory: Path, error: OSError) -> None:
     )
 
 
-def decode_resized(pair: Pair, image_size: int) -> tuple[np.ndarray, np.ndarray]:
+MaskReader = Callable[[Path], np.ndarray]
+
+
+def decode_resized(
+    pair: Pair, image_size: int, mask_reader: MaskReader = read_mask
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode one pair and shrink it to S×S (the training resolution, aspect not kept).
 
     Returns:
         ``(image, mask)``: S×S×3 ``uint8`` RGB, and S×S ``uint8`` 0/1 binarised at full
-        resolution then resized by nearest neighbour.
+        resolution (or class indices, with a class table's reader) then resized by nearest
+        neighbour.
     """
     image = read_rgb(pair.image, min_size=(image_size, image_size))
     return shrink_to_square(image, image_size), shrink_mask_to_square(
-        read_mask(pair.mask), image_size
+        mask_reader(pair.mask), image_size
     )
 
 
@@ -82,19 +88,34 @@ class DecodedCache:
         image_size: side S of the stored images and masks.
         directory: cache root (``data/cache`` of the project by default in the loaders);
             ``None`` keeps everything in memory only.
+        mask_reader: how masks are decoded (default: binary 0/1, :func:`~.io.read_mask`); a
+            class table's reader (:attr:`~unet_tutorial.data.masks.ClassTable.reader`) gives
+            class indices, and its entries carry the table's key.
     """
 
-    def __init__(self, image_size: int, directory: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        image_size: int,
+        directory: str | Path | None = None,
+        *,
+        mask_reader: MaskReader = read_mask,
+    ) -> None:
         if image_size < 1:
             raise ValueError(f"image_size must be positive, got {image_size}")
         self.image_size = image_size
+        self.mask_reader = mask_reader
+        # Binary entries keep their historical keys; class masks add the table's key.
+        self._suffix = "" if mask_reader is read_mask else f"-{getattr(mask_reader, 'key', 'x')}"
         self.directory = None if directory is None else Path(directory) / f"decoded-{image_size}"
         self._memory: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.decoded = 0  # how many pairs this cache had to decode (for tests and benchmarks)
 
     def key(self, pair: Pair) -> str:
         """Content hashes of both files and the size: changes whenever either file changes."""
-        return f"{content_hash(pair.image)[:20]}-{content_hash(pair.mask)[:20]}-{self.image_size}"
+        return (
+            f"{content_hash(pair.image)[:20]}-{content_hash(pair.mask)[:20]}-{self.image_size}"
+            + self._suffix
+        )
 
     def load(self, pair: Pair) -> tuple[np.ndarray, np.ndarray]:
         """``(image S×S×3 uint8, mask S×S uint8 in {0,1})`` of ``pair``, decoding only on a miss.
@@ -107,7 +128,7 @@ class DecodedCache:
             return self._memory[key]
         arrays = self._read(key)
         if arrays is None:
-            arrays = decode_resized(pair, self.image_size)
+            arrays = decode_resized(pair, self.image_size, self.mask_reader)
             self.decoded += 1
             self._write(key, arrays)
         self._memory[key] = arrays

@@ -2,7 +2,8 @@
 
 Every dataset here returns ``(image, mask, sample_id)``: ``image`` a float32 3×S×S tensor
 (normalised with the ImageNet mean and std by the default transforms), ``mask`` a float32 1×S×S
-tensor of 0 and 1, ``sample_id`` a string. Batches from :func:`make_loader` are therefore
+tensor of 0 and 1 (or, for multi-class data, of class indices ``0 .. C-1``), ``sample_id`` a
+string. Batches from :func:`make_loader` are therefore
 ``(N×3×S×S, N×1×S×S, list of N ids)``.
 
 For final metrics at the photos' own resolution, :meth:`SegmentationDataset.native_item` gives
@@ -17,6 +18,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 import albumentations as A
 import numpy as np
@@ -31,7 +33,7 @@ from unet_tutorial.data.io import image_size as file_size
 from unet_tutorial.data.io import read_mask, read_rgb
 from unet_tutorial.data.locate import default_cache_dir, find_layout
 from unet_tutorial.data.pairing import DatasetWarning, Pair, pair_files, summarize
-from unet_tutorial.data.synthetic import render_flood_scene
+from unet_tutorial.data.synthetic import render_flood_scene, render_scene_classes
 from unet_tutorial.data.transforms import (
     eval_transforms,
     reseed,
@@ -155,6 +157,10 @@ class FloodDataset(SegmentationDataset):
             ``image_size`` in ``cache_dir``.
         cache_dir: on-disk cache root; ``"default"`` is ``data/cache`` of the project, ``None``
             keeps the cache in memory only.
+        mask_reader: decodes a mask file into ``H×W`` uint8 (default
+            :func:`~unet_tutorial.data.io.read_mask`, 0/1); for multi-class data the
+            :attr:`~unet_tutorial.data.masks.ClassTable.reader` of a class table. A given
+            ``cache`` must use the same reader.
     """
 
     def __init__(
@@ -165,15 +171,19 @@ class FloodDataset(SegmentationDataset):
         *,
         cache: DecodedCache | None = None,
         cache_dir: str | Path | None = "default",
+        mask_reader: Callable[[Path], np.ndarray] | None = None,
     ) -> None:
         super().__init__(image_size, transform)
         self.pairs = list(pairs)
         self.ids = [pair.id for pair in self.pairs]
+        self.mask_reader = mask_reader or (cache.mask_reader if cache is not None else read_mask)
         if cache is None:
             directory = default_cache_dir() if cache_dir == "default" else cache_dir
-            cache = DecodedCache(image_size, directory)
+            cache = DecodedCache(image_size, directory, mask_reader=self.mask_reader)
         if cache.image_size != image_size:
             raise ValueError(f"the cache holds {cache.image_size}-pixel images, not {image_size}")
+        if getattr(cache.mask_reader, "key", None) != getattr(self.mask_reader, "key", None):
+            raise ValueError("the cache reads masks with another reader than this dataset")
         self.cache = cache
 
     def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +191,7 @@ class FloodDataset(SegmentationDataset):
 
     def native_arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         pair = self.pairs[index]
-        return np.array(read_rgb(pair.image)), read_mask(pair.mask)
+        return np.array(read_rgb(pair.image)), self.mask_reader(pair.mask)
 
     def native_size(self, index: int) -> tuple[int, int]:
         return file_size(self.pairs[index].image)
@@ -189,7 +199,7 @@ class FloodDataset(SegmentationDataset):
     def preview_arrays(self, index: int, max_side: int = 256) -> tuple[np.ndarray, np.ndarray]:
         pair = self.pairs[index]
         image = read_rgb(pair.image, min_size=(max_side, max_side))  # fast for big JPEGs
-        return _shrink(np.asarray(image), read_mask(pair.mask), max_side)
+        return _shrink(np.asarray(image), self.mask_reader(pair.mask), max_side)
 
     def subset(self, ids: Iterable[str], transform: Transform | None = None) -> FloodDataset:
         pairs = [self.pairs[n] for n in self._positions(ids)]
@@ -233,6 +243,9 @@ class SyntheticFloodDataset(SegmentationDataset):
         scene_size: ``(height, width)`` the scenes are painted at (their "native" size);
             default 1.5·S × 2.25·S, at least 96×144, a photo-like 3:2.
         indices: the scene numbers to serve instead of ``0 .. num_samples - 1``.
+        labels: ``"water"`` (0/1 water masks) or ``"classes"`` (the same scenes with three
+            classes, 0 other, 1 water, 2 building: see
+            :func:`~unet_tutorial.data.synthetic.render_scene_classes`).
     """
 
     def __init__(
@@ -244,13 +257,17 @@ class SyntheticFloodDataset(SegmentationDataset):
         seed: int = 0,
         scene_size: tuple[int, int] | None = None,
         indices: Sequence[int] | None = None,
+        labels: Literal["water", "classes"] = "water",
     ) -> None:
         super().__init__(image_size, transform)
         if num_samples < 0:
             raise ValueError(f"num_samples must be >= 0, got {num_samples}")
+        if labels not in ("water", "classes"):
+            raise ValueError(f"labels must be 'water' or 'classes', got {labels!r}")
         height = max(96, int(round(1.5 * image_size)))
         self.scene_size = scene_size or (height, int(round(1.5 * height)))
         self.seed = seed
+        self.labels = labels
         self.indices = list(range(num_samples) if indices is None else indices)
         self.ids = [f"synthetic-{i:04d}" for i in self.indices]
         self._small: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # by scene number
@@ -258,15 +275,14 @@ class SyntheticFloodDataset(SegmentationDataset):
 
     def native_arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         height, width = self.scene_size
-        return render_flood_scene(
-            np.random.default_rng([self.seed, self.indices[index]]), height, width
-        )
+        render = render_flood_scene if self.labels == "water" else render_scene_classes
+        return render(np.random.default_rng([self.seed, self.indices[index]]), height, width)
 
     def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         scene = self.indices[index]
         if scene not in self._small:
             image, mask = self.native_arrays(index)
-            self._water[scene] = float(mask.mean())
+            self._water[scene] = float((mask == 1).mean())
             self._small[scene] = (
                 shrink_to_square(image, self.image_size),
                 shrink_mask_to_square(mask, self.image_size),
@@ -284,6 +300,7 @@ class SyntheticFloodDataset(SegmentationDataset):
             seed=self.seed,
             scene_size=self.scene_size,
             indices=indices,
+            labels=self.labels,
         )
         part._small, part._water = self._small, self._water  # share the rendered scenes
         return part

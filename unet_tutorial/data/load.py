@@ -20,6 +20,7 @@ from unet_tutorial.data.checks import DatasetScan, scan_dataset
 from unet_tutorial.data.datasets import FloodDataset, SegmentationDataset, SyntheticFloodDataset
 from unet_tutorial.data.download import DownloadError, download_dataset
 from unet_tutorial.data.locate import DATASET_NAME, default_cache_dir, locate_dataset
+from unet_tutorial.data.masks import ClassTable
 from unet_tutorial.data.pairing import natural_key
 from unet_tutorial.data.split import (
     SPLIT_NAMES,
@@ -116,6 +117,7 @@ def load_flood_data(
     manifest: str | Path | None = "default",
     synthetic: bool = False,
     verbose: bool = True,
+    classes: ClassTable | None = None,
 ) -> FloodData:
     """Train/val/test datasets at ``profile.image_size``, from the real data when found.
 
@@ -133,6 +135,10 @@ def load_flood_data(
             an existing file given here is read and reused; ``None`` writes nothing.
         synthetic: use the synthetic scenes even when real data is there.
         verbose: print the description and any dataset warnings (to stdout).
+        classes: a class table for multi-class masks (:mod:`unet_tutorial.data.masks`); the
+            masks then hold class indices. Without real data, the synthetic scenes with their
+            three classes (other, water, building) are used, which needs a 3-class table.
+            ``None`` (the default): binary masks, as everywhere in the book.
     """
     root_found = None if synthetic else _find_real(root, download)
     cache_root = default_cache_dir() if cache_dir == "default" else cache_dir
@@ -145,14 +151,24 @@ def load_flood_data(
                 root_found, include_mismatched=include_mismatched, cache_dir=cache_root
             )
         notes = [str(w.message) for w in caught]
+        reader = {} if classes is None else {"mask_reader": classes.reader}
         everything: SegmentationDataset = FloodDataset(
-            scan.usable, profile.image_size, cache=DecodedCache(profile.image_size, cache_root)
+            scan.usable,
+            profile.image_size,
+            cache=DecodedCache(profile.image_size, cache_root, **reader),
         )
         groups = scan.duplicate_groups
         name = root_found.name
     else:
         count = profile.max_samples or SYNTHETIC_SAMPLES
-        everything = SyntheticFloodDataset(count, profile.image_size, seed=seed)
+        if classes is not None and classes.num_classes != 3:
+            raise ValueError(
+                f"no real dataset found, and the synthetic scenes have 3 classes (other, "
+                f"water, building), not {classes.num_classes}: pass --data DIR (your data) or "
+                "--classes 3."
+            )
+        labels = "water" if classes is None else "classes"
+        everything = SyntheticFloodDataset(count, profile.image_size, seed=seed, labels=labels)
         groups = []
         name = "synthetic"
 
@@ -167,6 +183,10 @@ def load_flood_data(
     val, test = everything.subset(used.val), everything.subset(used.test)
     source: Literal["real", "synthetic"] = "real" if scan is not None else "synthetic"
     description = _describe(source, scan, split, used, profile, root_found)
+    if synthetic:
+        description = description.replace(_NOT_FOUND, " (chosen by the caller)")
+    if classes is not None:
+        description += f" Masks: {classes.describe()}."
     data = FloodData(train, val, test, source, description, split, scan, everything, manifest_path)
     if verbose:
         print(description)
@@ -202,6 +222,12 @@ def _split(
     return split, path
 
 
+_NOT_FOUND = (
+    " (no real dataset found; `python -m unet_tutorial.data download` or UNET_TUTORIAL_DATA "
+    "gives the real one)"
+)
+
+
 def _describe(
     source: str,
     scan: DatasetScan | None,
@@ -220,10 +246,7 @@ def _describe(
             f"{len(scan.duplicate_groups)} near-duplicate groups"
         )
     else:
-        head = (
-            "Dataset: embedded synthetic flood scenes (no real dataset found; "
-            "`python -m unet_tutorial.data download` or UNET_TUTORIAL_DATA gives the real one)"
-        )
+        head = f"Dataset: embedded synthetic flood scenes{_NOT_FOUND}"
     return (
         f"{head}. Split train/val/test {sizes}; this run uses {used_sizes} "
         f"(profile '{profile.name}') at {size}."

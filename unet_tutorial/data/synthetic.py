@@ -19,6 +19,7 @@ drawn from one ``numpy`` generator, so a scene depends only on its seed and size
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,6 +284,11 @@ def _ripple_shift(rng, rows: int) -> np.ndarray:
     return np.round(1.5 * np.sin(np.arange(rows) * freq + phase)).astype(int)
 
 
+SCENE_CLASS_NAMES: tuple[str, ...] = ("other", "water", "building")
+"""The classes of :func:`render_scene_classes`: 0 everything else (land, sky, trees), 1 water,
+2 buildings (walls and roofs)."""
+
+
 def render_flood_scene(
     seed: int | np.random.Generator, height: int = 192, width: int = 288
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -296,6 +302,27 @@ def render_flood_scene(
     Returns:
         ``(image, mask)``: H×W×3 ``uint8`` RGB, and H×W ``uint8`` with 1 where water is seen.
     """
+    image, labels = _render(seed, height, width)
+    return image, (labels == 1).astype(np.uint8)
+
+
+def render_scene_classes(
+    seed: int | np.random.Generator, height: int = 192, width: int = 288
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scene of :func:`render_flood_scene` (same seed, same pixels) with three classes.
+
+    Returns:
+        ``(image, labels)``: H×W×3 ``uint8`` RGB, and H×W ``uint8`` class indices: 0 other,
+        1 water (exactly :func:`render_flood_scene`'s mask), 2 building (the visible walls and
+        roofs; a tree in front of a house hides it, a house's reflection is water). See
+        :data:`SCENE_CLASS_NAMES`.
+    """
+    return _render(seed, height, width)
+
+
+def _render(
+    seed: int | np.random.Generator, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
     if height < 32 or width < 32:
         raise ValueError(f"a scene needs at least 32×32 pixels, got {height}×{width}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -318,6 +345,7 @@ def render_flood_scene(
 
     canvas = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
     occluded = Image.new("L", (width, height), 0)
+    houses = Image.new("L", (width, height), 0)  # visible house pixels (no random draws)
     count = int(rng.integers(8, 40))
     for kind, col, row, w, h in _place_objects(rng, camera, count):
         w, h = max(3, int(round(w))), max(4, int(round(h)))
@@ -328,14 +356,16 @@ def render_flood_scene(
             _reflect(rng, canvas, sprite, left, row, water)
         canvas.paste(sprite, (left, top), sprite)
         occluded.paste(255, (left, top), sprite.getchannel("A"))
+        houses.paste(255 if kind == "house" else 0, (left, top), sprite.getchannel("A"))
 
     mask = water & (np.asarray(occluded) < 128)
+    labels = np.where(mask, 1, np.where(np.asarray(houses) >= 128, 2, 0)).astype(np.uint8)
     finished = canvas.filter(ImageFilter.GaussianBlur(radius=0.5))
     pixels = np.asarray(finished, dtype=float)
     rows, cols = np.mgrid[0:height, 0:width]
     vignette = 1 - 0.18 * (((rows / height - 0.5) ** 2 + (cols / width - 0.5) ** 2) * 2)
     pixels = pixels * vignette[..., None] + rng.normal(0, 2.5, pixels.shape)
-    return np.clip(pixels, 0, 255).astype(np.uint8), mask.astype(np.uint8)
+    return np.clip(pixels, 0, 255).astype(np.uint8), labels
 
 
 def _reflect(
@@ -361,19 +391,39 @@ def _reflect(
 
 
 def save_scene_folder(
-    root: str | Path, count: int, size: tuple[int, int] = (192, 288), seed: int = 0
+    root: str | Path,
+    count: int,
+    size: tuple[int, int] = (192, 288),
+    seed: int = 0,
+    *,
+    classes: bool = False,
 ) -> Path:
     """Write ``count`` scenes as a folder of "your own data": ``root/images/`` in JPEG, PNG and
-    WEBP (cycling) and ``root/masks/`` as 0/255 PNG, matched by stem. Returns ``root``."""
+    WEBP (cycling) and ``root/masks/`` as 0/255 PNG, matched by stem. Returns ``root``.
+
+    With ``classes=True`` the masks are the three classes of :func:`render_scene_classes` as
+    palette PNGs (class indices 0, 1, 2) and ``root/classes.json`` names them.
+    """
     root = Path(root)
     (root / "images").mkdir(parents=True, exist_ok=True)
     (root / "masks").mkdir(parents=True, exist_ok=True)
     formats = ((".jpg", "JPEG"), (".png", "PNG"), (".webp", "WEBP"))
+    table = None
+    if classes:
+        from unet_tutorial.data.masks import CLASSES_FILE, ClassTable, class_mask_image
+
+        table = ClassTable(SCENE_CLASS_NAMES)
+        (root / CLASSES_FILE).write_text(json.dumps(table.to_dict(), indent=1) + "\n")
     for index in range(count):
-        image, mask = render_flood_scene(np.random.default_rng([seed, index]), *size)
+        image, labels = _render(np.random.default_rng([seed, index]), *size)
         suffix, kind = formats[index % len(formats)]
         Image.fromarray(image).save(root / "images" / f"scene-{index}{suffix}", kind)
-        Image.fromarray(mask * 255).save(root / "masks" / f"scene-{index}.png")
+        if table is None:
+            Image.fromarray((labels == 1).astype(np.uint8) * 255).save(
+                root / "masks" / f"scene-{index}.png"
+            )
+        else:
+            class_mask_image(labels, table).save(root / "masks" / f"scene-{index}.png")
     return root
 
 

@@ -58,6 +58,13 @@ def photo_to_input(image: Image.Image | np.ndarray, image_size: int) -> torch.Te
     return eval_transforms(image_size)(image=small)["image"].float()
 
 
+def photo_to_tensor(image: np.ndarray) -> torch.Tensor:
+    """A photo (or a tile of one) as the network's input at its own size: ``3×H×W`` float32,
+    normalised as :func:`photo_to_input` normalises, without any resizing."""
+    pipeline = A.Compose([A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD), ToTensorV2()])
+    return pipeline(image=np.ascontiguousarray(image, np.uint8))["image"].float()
+
+
 def reseed(pipeline: A.Compose, seed: int) -> A.Compose:
     """Make ``pipeline``'s random draws a function of ``seed``: all its transforms share one
     NumPy and one Python generator seeded with it, drawing from them in turn.

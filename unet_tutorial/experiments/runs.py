@@ -63,7 +63,8 @@ def spec_differences(saved: Mapping[str, Any], wanted: Mapping[str, Any]) -> lis
     ]
 
 
-#: Files and folders a run may leave in its folder (anything else makes it a stranger's).
+#: Files a run may leave in its folder (anything else makes the folder a stranger's);
+#: ``row.json`` is what a comparison run held before the run store.
 RUN_FILES = frozenset(
     {
         RUN_FILE,

@@ -161,13 +161,18 @@ class PaperUNet(nn.Module):
 
     Args:
         in_channels: channels of the input image (1 for the paper's grey-scale microscopy).
-        num_classes: output channels, one logit per class (2 in the paper: cell / border).
+        num_classes: output channels, one logit per class (2 in the paper: object and
+            background).
         base_channels: channels of the first level; level ``i`` has ``base_channels * 2**i``.
         depth: number of poolings (4 in the paper: five resolution levels).
 
     Shapes: N×in_channels×H×W → N×num_classes×H'×W' with H' = ``output_size(H, depth)``
     (572 → 388 with the defaults). H and W must be valid sizes (see :func:`paper_unet_sizes`).
     With the defaults the network has 23 convolutional layers and 31,030,658 parameters.
+
+    Left out of the paper's recipe: the dropout at the end of the contracting path, the
+    Gaussian initialisation with standard deviation sqrt(2/N), and the weighted cross-entropy
+    (see :func:`unet_tutorial.losses.border_weight_map`); the layers keep PyTorch's defaults.
     """
 
     def __init__(

@@ -4,7 +4,8 @@ The loop does what the original tutorial meant to do, with its defects fixed:
 
 - Adam on the parameters that require gradients (a frozen encoder stays frozen);
 - a loss from :mod:`unet_tutorial.losses` (``BCEWithLogitsLoss`` on the flood logit, or BCE +
-  soft Dice);
+  soft Dice; for a network with C >= 2 output channels softmax cross-entropy, ``"ce"`` or
+  ``"ce+dice"``, whose validation IoU and Dice are the means over the classes);
 - each optimisation step is :func:`unet_tutorial.training.step.train_step`: on CUDA
   channels-last and ``torch.autocast`` (bfloat16 on compute capability 8.0 and newer, else
   float16 with ``torch.amp.GradScaler("cuda")``), on the CPU float32;
@@ -42,7 +43,7 @@ import torch
 from torch import nn
 
 from unet_tutorial.losses import make_loss
-from unet_tutorial.metrics import SegmentationMetrics
+from unet_tutorial.metrics import MulticlassMetrics, SegmentationMetrics
 from unet_tutorial.models.freezing import count_parameters
 from unet_tutorial.report.text import best_epoch_line, epoch_line
 from unet_tutorial.runtime import default_device
@@ -201,7 +202,8 @@ class Trainer:
     """Trains one model with one :class:`TrainConfig`, optionally checkpointing to ``run_dir``.
 
     Args:
-        model: maps images ``N×3×H×W`` to one logit per pixel ``N×1×H×W``.
+        model: maps images ``N×3×H×W`` to one logit per pixel ``N×1×H×W`` (binary), or to one
+            logit per class ``N×C×H×W`` (with a multi-class loss, ``"ce"`` or ``"ce+dice"``).
         config: the training settings.
         run_dir: folder for ``best.pt``/``last.pt`` (created); ``None`` keeps everything in memory.
         device: where to train; default CUDA when available, else CPU.
@@ -296,9 +298,13 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
-        """Mean loss and micro IoU/Dice over ``loader`` at the loader's resolution."""
+        """Mean loss and micro IoU/Dice over ``loader`` at the loader's resolution.
+
+        For C >= 2 output channels IoU and Dice are the means over the classes
+        (:class:`~unet_tutorial.metrics.MulticlassMetrics`).
+        """
         self.model.eval()
-        metrics = SegmentationMetrics(kind="logits", threshold=self.config.threshold)
+        metrics: SegmentationMetrics | MulticlassMetrics | None = None
         total, count = 0.0, 0
         for batch in loader:
             images, masks = _batch_parts(batch)
@@ -306,8 +312,14 @@ class Trainer:
             masks = masks.to(logits.device, non_blocking=True)
             total += self.loss_fn(logits, masks).item() * images.shape[0]
             count += images.shape[0]
+            if metrics is None:
+                metrics = (
+                    SegmentationMetrics(kind="logits", threshold=self.config.threshold)
+                    if logits.shape[1] == 1
+                    else MulticlassMetrics(logits.shape[1])
+                )
             metrics.update(logits, masks)
-        if count == 0:
+        if count == 0 or metrics is None:
             raise ValueError("the validation loader yielded no batch; is the split empty?")
         scores = metrics.compute()
         return {"loss": total / count, "iou": scores["iou"], "dice": scores["dice"]}

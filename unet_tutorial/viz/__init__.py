@@ -5,6 +5,7 @@
 - :mod:`.skips` -- skip connections: diagrams, predictions, training curves (chapter 4).
 - :mod:`.architecture` -- the paper's U-Net drawn from the model (chapter 5).
 - :mod:`.tiling` -- the overlap-tile strategy (chapter 5).
+- :mod:`.weights` -- the U-Net paper's border weight map (chapter 5).
 - :mod:`.data` -- the dataset: samples, sizes, label errors, duplicates, augmentations
   (chapter 7).
 - :mod:`.training` -- learning curves, the training GIF, result grids and overlays
@@ -12,4 +13,5 @@
 - :mod:`.variants` -- U-Net++, Attention U-Net and V-Net-style diagrams, attention maps
   (chapter 11).
 - :mod:`.comparison` -- the comparison chart (chapter 11).
+- :mod:`.classes` -- class maps in colour, coloured overlays, the confusion matrix (chapter 12).
 """

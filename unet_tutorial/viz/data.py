@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from PIL import Image
 
 from unet_tutorial.data.checks import DatasetScan
@@ -107,6 +108,9 @@ def plot_sizes_and_water(facts: DatasetFacts, image_size: int) -> Figure:
     )
     left.set_xscale("log")
     left.set_yscale("log")
+    # label the decades only: minor labels (2×10², 3×10², ...) run into each other
+    left.xaxis.set_minor_formatter(NullFormatter())
+    left.yaxis.set_minor_formatter(NullFormatter())
     left.set_xlabel("width (pixels)")
     left.set_ylabel("height (pixels)")
     left.set_title(f"{len(facts.widths)} photo sizes", fontsize=10)

@@ -1,0 +1,193 @@
+"""Chapter 12: a U-Net with three output channels on the three-class synthetic scenes.
+
+The scenes of :mod:`unet_tutorial.data.synthetic` are painted with exact labels, so besides the
+water mask they give a three-class mask for free
+(:func:`~unet_tutorial.data.synthetic.render_scene_classes`): 0 other (land, sky, trees),
+1 water, 2 building. The chapter trains an Attention U-Net with ``num_classes=3``, softmax
+cross-entropy plus the multi-class Dice loss, through the same code the command line uses
+(:func:`unet_tutorial.experiments.custom.train_custom`), and keeps the run in the run store as
+``data/runs/multiclass-<profile>/``: a finished run with the same spec is loaded, so the chapter
+trains once per machine. It runs offline under every profile (the scenes are generated).
+
+The profile gives the image size, batch size, number of scenes and the network's width; the
+number of epochs and the early-stopping patience are this experiment's own
+(:data:`PLANS`), sized so that the ``cpu`` profile trains in a few minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from unet_tutorial.data.masks import ClassTable
+from unet_tutorial.data.synthetic import SCENE_CLASS_NAMES
+from unet_tutorial.evaluation import MulticlassEvaluation
+from unet_tutorial.experiments import custom
+from unet_tutorial.experiments.runs import open_run
+from unet_tutorial.models import model_from_spec
+from unet_tutorial.paths import runs_dir
+from unet_tutorial.profiles import Profile
+from unet_tutorial.report.text import print_history
+from unet_tutorial.training.checkpoint import load_checkpoint
+
+#: The three classes, drawn grey (other), blue (water) and orange (building).
+SCENE_CLASSES = ClassTable(
+    SCENE_CLASS_NAMES, display=((120, 120, 120), (0, 114, 178), (230, 159, 0))
+)
+
+
+@dataclass(frozen=True)
+class MulticlassPlan:
+    """How long the chapter trains: at most ``epochs``, early stopping on the validation mean
+    IoU after ``patience`` epochs without progress, not before ``min_epochs``."""
+
+    epochs: int
+    patience: int
+    min_epochs: int
+
+
+PLANS: dict[str, MulticlassPlan] = {
+    "smoke": MulticlassPlan(epochs=2, patience=2, min_epochs=1),
+    "cpu": MulticlassPlan(epochs=30, patience=8, min_epochs=10),
+    "gpu": MulticlassPlan(epochs=60, patience=15, min_epochs=10),
+}
+"""The plan of each profile (another profile name gets the ``smoke`` plan)."""
+
+
+def plan_for(profile: Profile) -> MulticlassPlan:
+    return PLANS.get(profile.name, PLANS["smoke"])
+
+
+def run_settings(profile: Profile, seed: int = 42) -> custom.RunSettings:
+    """The chapter's settings: an Attention U-Net of the profile's training width, three
+    classes, ``ce+dice``, the profile's image and batch size, the plan's epochs."""
+    plan = plan_for(profile)
+    return custom.settings_from_profile(
+        profile,
+        num_classes=SCENE_CLASSES.num_classes,
+        seed=seed,
+        model="attention_unet",
+        width=profile.training.width,
+        loss="ce+dice",
+        epochs=plan.epochs,
+        patience=plan.patience,
+        min_epochs=plan.min_epochs,
+        monitor="val_iou",
+        schedule="constant",
+    )
+
+
+def load_scene_classes(profile: Profile, seed: int = 42, verbose: bool = True) -> Any:
+    """The three-class scenes, split into train/val/test, at the profile's image size."""
+    from unet_tutorial.data import load_flood_data
+
+    return load_flood_data(
+        profile,
+        synthetic=True,
+        classes=SCENE_CLASSES,
+        seed=seed,
+        manifest=None,
+        verbose=verbose,
+    )
+
+
+def class_shares(dataset: Any, num_classes: int = 3) -> np.ndarray:
+    """Each class's share of the pixels of a split's masks (at the training size S×S)."""
+    counts = np.zeros(num_classes, np.int64)
+    for index in range(len(dataset)):
+        _, labels = dataset.arrays(index)
+        counts += np.bincount(labels.ravel(), minlength=num_classes)[:num_classes]
+    return counts / max(1, counts.sum())
+
+
+def run_folder(profile: Profile) -> Path:
+    """``data/runs/multiclass-<profile>/``."""
+    return runs_dir() / f"multiclass-{profile.name}"
+
+
+@dataclass
+class MulticlassRun:
+    """The chapter's trained network and what it scored.
+
+    Attributes:
+        model: the network (best epoch's weights), in eval mode on the CPU.
+        history: one record per epoch (train and validation loss, validation mean IoU and mean
+            Dice, seconds).
+        best_epoch: the epoch whose weights the model holds.
+        max_epochs: the plan's epoch cap.
+        evaluation: the test split's scores at each scene's own size.
+        metrics: the run's ``metrics.json``.
+        folder: the run folder.
+        loaded: whether the finished run was loaded rather than trained now.
+    """
+
+    model: nn.Module
+    history: list[dict[str, Any]]
+    best_epoch: int
+    max_epochs: int
+    evaluation: MulticlassEvaluation
+    metrics: dict[str, Any]
+    folder: Path
+    loaded: bool
+
+
+def _from_folder(folder: Path, loaded: bool) -> MulticlassRun:
+    last = load_checkpoint(folder / "last.pt")
+    model = model_from_spec(last["meta"]["model"], pretrained=False)
+    model.load_state_dict(load_checkpoint(folder / "best.pt")["model"])
+    metrics = json.loads((folder / "metrics.json").read_text())
+    return MulticlassRun(
+        model.eval(),
+        list(last["history"]),
+        int(last["best_epoch"]),
+        int(last["config"]["epochs"]),
+        MulticlassEvaluation.from_dict(metrics["test"]["evaluation"]),
+        metrics,
+        folder,
+        loaded,
+    )
+
+
+def load_or_train(
+    profile: Profile,
+    data: Any = None,
+    *,
+    seed: int = 42,
+    device: str | torch.device | None = None,
+    verbose: bool = True,
+) -> MulticlassRun:
+    """The chapter's run: loaded from the run store when a finished one with this spec is
+    there (its epoch lines are printed again), resumed when interrupted, trained otherwise.
+
+    Args:
+        data: from :func:`load_scene_classes` (loaded when ``None``).
+    """
+    data = data if data is not None else load_scene_classes(profile, seed, verbose)
+    settings = run_settings(profile, seed)
+    folder = run_folder(profile)
+    run = open_run(folder, custom.run_spec(settings, data, SCENE_CLASSES))
+    status = run.status()
+    files = ("best.pt", "last.pt", "metrics.json")
+    if status == "finished" and all((folder / name).is_file() for name in files):
+        result = _from_folder(folder, loaded=True)
+        if verbose:
+            print(f"loaded the finished run {folder.name} from {folder.parent}; it printed:")
+            print_history(result.history, result.best_epoch, result.max_epochs)
+        return result
+    custom.train_custom(
+        settings,
+        data,
+        folder,
+        table=SCENE_CLASSES,
+        resume=status == "interrupted",
+        overwrite=status in ("changed", "finished"),
+        device=device,
+        verbose=verbose,
+    )
+    return _from_folder(folder, loaded=False)

@@ -1,0 +1,128 @@
+"""The short lines chapters 8-10 print about the flood segmenter, so that their prose can point
+at printed numbers instead of stating them.
+
+Each function prints a few readable lines (or returns them) for one thing the chapters show:
+the measured choice of the ``cpu`` profile's network, a finished training stage, two stages
+side by side, and the test scores of the kept model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from unet_tutorial.profiles import PROFILES
+
+
+def choice_lines(choice: Mapping[str, Any]) -> list[str]:
+    """What the model-choice measurement chose, how the VGG19 U-Net fared in it, and what the
+    ``cpu`` profile took from it (see :mod:`unet_tutorial.experiments.model_choice`)."""
+    from unet_tutorial.experiments.model_choice import best_row
+
+    rows = choice["rows"]
+    chosen = best_row(rows)
+    per_epoch = chosen["train_seconds"] / chosen["epochs"]
+    lines = [
+        f"chosen: {chosen['label']}: {chosen['epochs']} epochs in the budget "
+        f"({per_epoch:.1f} s each), best validation IoU {chosen['val_iou']:.3f}",
+    ]
+    vgg = next((row for row in rows if row["model"] == "vgg19_unet"), None)
+    if vgg is not None:
+        lines.append(
+            f"VGG19 U-Net: {vgg['epochs']} epochs in the budget, best validation IoU "
+            f"{vgg['val_iou']:.3f}; encoder weights: {vgg['weights']}"
+        )
+    cpu = PROFILES["cpu"].training
+    lines.append(
+        f"the 'cpu' profile trains it for at most {cpu.epochs} epochs "
+        f"(about {cpu.epochs * per_epoch / 60:.0f} min at that pace), then fine-tunes it "
+        f"for at most {cpu.finetune_epochs}"
+    )
+    return lines
+
+
+def print_choice(choice: Mapping[str, Any]) -> None:
+    """Print :func:`choice_lines`."""
+    print("\n".join(choice_lines(choice)))
+
+
+def stage_lines(run: Any) -> list[str]:
+    """A finished stage (a :class:`~unet_tutorial.experiments.flood.StageRun`) in two lines:
+    how long it ran and why it stopped, and the epoch whose weights it kept."""
+    stopped = run.metrics.get("stopped_early")
+    if stopped is None:
+        stopped = run.epochs_run < run.max_epochs
+    why = "stopped early" if stopped else "ran to its cap"
+    best = run.best
+    return [
+        f"{run.epochs_run} epochs of at most {run.max_epochs} ({why}), "
+        f"{run.train_seconds / 60:.1f} min of training "
+        f"({run.train_seconds / run.epochs_run:.1f} s per epoch, validation included)",
+        f"kept epoch {run.best_epoch}: validation loss {best['val_loss']:.4f}, "
+        f"IoU {best['val_iou']:.3f}, Dice {best['val_dice']:.3f}",
+    ]
+
+
+def print_stage(run: Any) -> None:
+    """Print :func:`stage_lines`."""
+    print("\n".join(stage_lines(run)))
+
+
+def print_stages(runs: Mapping[str, Any]) -> None:
+    """Stages side by side on the validation split (the test split is not shown: nothing is
+    chosen by it), then how the best validation IoU changed from the first to the last."""
+    print(
+        f"{'':>18}  {'epochs':>6}  {'kept epoch':>10}  {'val loss':>8}"
+        f"  {'val IoU':>7}  {'val Dice':>8}"
+    )
+    for name, run in runs.items():
+        best = run.best
+        print(
+            f"{name:>18}  {run.epochs_run:>6}  {run.best_epoch:>10}  {best['val_loss']:>8.4f}"
+            f"  {best['val_iou']:>7.3f}  {best['val_dice']:>8.3f}"
+        )
+    stages = list(runs.values())
+    if len(stages) >= 2:
+        before, after = stages[0].best["val_iou"], stages[-1].best["val_iou"]
+        change = after - before
+        word = "rose" if change > 0 else "fell" if change < 0 else "did not change"
+        print(f"best validation IoU {word}: {before:.3f} -> {after:.3f} (change {change:+.3f})")
+
+
+def test_lines(evaluation: Any, level: float = 0.95) -> list[str]:
+    """The test scores of a :class:`~unet_tutorial.evaluation.NativeEvaluation`: the five micro
+    scores, the mean IoU over photos, and a bootstrap interval of the IoU."""
+    s = evaluation.summary
+    low, high = evaluation.bootstrap("iou", level=level)
+    return [
+        f"{len(evaluation.ids)} test photos, at their own resolution",
+        f"IoU {s['iou']:.3f}, Dice {s['dice']:.3f}, precision {s['precision']:.3f}, "
+        f"recall {s['recall']:.3f}, pixel accuracy {s['pixel_accuracy']:.3f}",
+        f"mean IoU over photos {s['per_image_iou']:.3f}",
+        f"{level:.0%} bootstrap interval of the IoU: {low:.3f} to {high:.3f}",
+    ]
+
+
+def print_test(evaluation: Any) -> None:
+    """Print :func:`test_lines`."""
+    print("\n".join(test_lines(evaluation)))
+
+
+def water_share_line(evaluation: Any, positions: Sequence[int], label: str) -> str:
+    """``label`` and the number of photos, then each photo at ``positions`` with its IoU and
+    share of water pixels, e.g. ``best 3: IoU 0.95 / water 61%; ...``."""
+    parts = []
+    for i in positions:
+        tp, fp, fn, tn = evaluation.counts[i]
+        share = (tp + fn) / max(1, tp + fp + fn + tn)
+        parts.append(f"IoU {evaluation.per_image['iou'][i]:.2f} / water {share:.0%}")
+    return f"{label} {len(positions)}: " + "; ".join(parts)
+
+
+def size_line(evaluation: Any, image_size: int) -> str:
+    """The network's input size beside the range of the test photos' own sizes."""
+    heights, widths = zip(*evaluation.sizes, strict=True)
+    return (
+        f"the network sees {image_size}×{image_size} pixels; the test photos are "
+        f"{min(widths)} to {max(widths)} pixels wide and {min(heights)} to {max(heights)} high"
+    )
