@@ -144,4 +144,4 @@ def test_train_command_writes_a_run(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     # --resume reuses the finished run instead of training again
     assert main(["train", "--profile", "tiny", "--stage", "train", "--resume"]) == 0
-    assert "loaded the finished run tiny-synthetic-train" in capsys.readouterr().out
+    assert "loaded the finished run data/runs/tiny-synthetic-train" in capsys.readouterr().out

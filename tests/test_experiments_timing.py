@@ -62,8 +62,10 @@ def test_no_fitting_measurement_is_said_plainly(monkeypatch, tmp_path) -> None:
     assert "about 7 min" in timing.expected_time("flood", PROFILES["gpu"], 200, stage="train")
 
 
-def test_announce_says_a_stored_run_is_loaded(capsys) -> None:
-    timing.announce_training("flood", PROFILES["cpu"], 100, stored=True, where="data/runs/x")
+def test_announce_says_a_stored_run_is_loaded(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
+    where = str(tmp_path / "data" / "runs" / "x")  # shown relative to the project folder
+    timing.announce_training("flood", PROFILES["cpu"], 100, stored=True, where=where)
     assert "stored in data/runs/x: it is loaded, nothing is trained" in capsys.readouterr().out
 
 

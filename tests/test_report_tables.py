@@ -28,3 +28,12 @@ def test_scores_table_shows_micro_scores_with_the_mean_per_image() -> None:
     summary |= {f"per_image_{n}": 0.25 for n in list(summary)}
     table = scores_table({"after training": NativeEvaluation(summary, ["a", "b"])})
     assert "<th>after training</th><td>2</td><td>0.500 (0.250)</td>" in table
+
+
+def test_plans_table_has_a_column_per_profile() -> None:
+    from unet_tutorial.profiles import PROFILES
+    from unet_tutorial.report.tables import plans_table
+
+    table = plans_table(PROFILES["gpu"], PROFILES["cpu"])
+    assert "<th>gpu</th><th>cpu</th>" in table
+    assert "<th>model</th>" in table and "Attention U-Net (width 8)" in table

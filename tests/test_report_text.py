@@ -5,6 +5,7 @@ from __future__ import annotations
 from unet_tutorial.profiles import PROFILES
 from unet_tutorial.report.text import (
     best_epoch_line,
+    epoch_header,
     epoch_line,
     plan_summary,
     print_history,
@@ -34,11 +35,19 @@ HISTORY = [
 
 
 def test_epoch_line_marks_improvements_and_pads_the_epoch() -> None:
-    assert epoch_line(HISTORY[0], 10) == (
-        "epoch  1/10 | train loss 0.5000 | val loss 0.4000 | val IoU 0.600 | val Dice 0.750 "
-        "| 2.0 s | best so far"
+    assert epoch_header(10) == (
+        "      epoch | train loss | val loss | val IoU | val Dice | seconds"
     )
-    assert not epoch_line(HISTORY[1], 2).endswith("best so far")
+    assert epoch_line(HISTORY[0], 10) == (
+        "epoch  1/10 |     0.5000 |   0.4000 |   0.600 |    0.750 |     2.0 | best"
+    )
+    # every column sits under its title
+    header, line = epoch_header(100), epoch_line(HISTORY[1] | {"epoch": 42}, 100)
+    assert [i for i, c in enumerate(header) if c == "|"] == [
+        i for i, c in enumerate(line) if c == "|"
+    ]
+    assert not epoch_line(HISTORY[1], 2).endswith("best")
+    assert len(epoch_line(HISTORY[0], 100)) <= 77  # fits a notebook's and the book's column
     assert best_epoch_line(HISTORY, 1) == (
         "best epoch 1: val loss 0.4000, val IoU 0.600 (weights restored); 4 s in all"
     )
@@ -47,6 +56,7 @@ def test_epoch_line_marks_improvements_and_pads_the_epoch() -> None:
 def test_a_replay_prints_the_lines_of_the_run(capsys) -> None:
     print_history(HISTORY, 1, 2)
     assert capsys.readouterr().out.splitlines() == [
+        epoch_header(2),
         epoch_line(HISTORY[0], 2),
         epoch_line(HISTORY[1], 2),
         best_epoch_line(HISTORY, 1),

@@ -262,7 +262,9 @@ def test_progress_is_one_line_per_epoch(capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     epoch_lines = [line for line in lines if line.startswith("epoch ")]
     assert len(epoch_lines) == 3
-    assert "val IoU" in epoch_lines[0] and epoch_lines[0].startswith("epoch 1/3")
+    assert epoch_lines[0].startswith("epoch 1/3")
+    header = lines[lines.index(epoch_lines[0]) - 1]
+    assert "val IoU" in header and "train loss" in header
 
 
 def test_config_validates_its_settings() -> None:

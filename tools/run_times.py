@@ -67,6 +67,16 @@ def collect(root: Path, machine: str, date: str) -> list[dict[str, Any]]:
                 "unit": "step",
                 "seconds_per_unit": result["seconds"] / spec["steps"],
             }
+        elif experiment == "cli" and folder.name.startswith("multiclass-"):
+            metrics = json.loads((folder / "metrics.json").read_text())
+            record = base | {
+                "experiment": "multiclass",
+                "profile": folder.name.removeprefix("multiclass-"),
+                "model": spec["model"]["name"],
+                "device": metrics["device"],
+                "unit": "epoch",
+                "seconds_per_unit": metrics["train_seconds"] / metrics["epochs_run"],
+            }
         elif experiment in ("imbalance", "unfreezing"):
             record = base | {
                 "stage": spec.get("stage"),

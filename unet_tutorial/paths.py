@@ -25,6 +25,16 @@ def project_dir(start: Path | None = None) -> Path:
     return here
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as a reader should see it in printed output: relative to the project folder when
+    inside it (``data/runs/...``), so the book shows no folder of the machine that built it."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(project_dir()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def data_dir() -> Path:
     """``<project>/data``: downloads, caches and runs land here (git-ignored)."""
     return project_dir() / "data"

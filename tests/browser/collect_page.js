@@ -88,6 +88,17 @@ function errorOutputs() {
     .map((el) => el.textContent.trim().slice(0, 200));
 }
 
+// Code a reader would have to scroll sideways to read: the chapters' code cells and the
+// package's source shown by show_source (printed outputs wrap instead).
+function overflowingCode() {
+  return Array.from(article.querySelectorAll("div.cell_input pre, div.package-source pre"))
+    .filter((pre) => visible(pre) && pre.scrollWidth > pre.clientWidth + 1)
+    .map((pre) => {
+      const longest = pre.textContent.split("\n").reduce((a, b) => (a.length > b.length ? a : b));
+      return `${pre.scrollWidth - pre.clientWidth}px too wide: ${longest.trim().slice(0, 100)}`;
+    });
+}
+
 settle()
   .then(() =>
     done({
@@ -105,6 +116,7 @@ settle()
       })),
       colabSetupShown: colabSetupCellsShown(),
       errorOutputs: errorOutputs(),
+      overflowingCode: overflowingCode(),
     }),
   )
   .catch((error) => done({ scriptError: String(error) }));

@@ -27,6 +27,17 @@ def book_figures(html_dir: Path, chapter: str) -> int:
     return len(soup.select(".cell_output img"))
 
 
+def show_gifs_as_jupyter_does(notebook: nbformat.NotebookNode) -> None:
+    """JupyterLab and Colab render an ``image/gif`` output (the training GIF) as an image;
+    nbconvert's HTML templates skip it. Give such outputs the ``<img>`` those front ends show."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/gif" in data and "text/html" not in data:
+                gif = str(data["image/gif"]).replace("\n", "")
+                data["text/html"] = f'<img src="data:image/gif;base64,{gif}" alt="animation">'
+
+
 @pytest.fixture(scope="session")
 def notebook_dir(request: pytest.FixtureRequest) -> Path:
     folder = request.config.getoption("--notebook-dir")
@@ -52,6 +63,7 @@ def notebook_html(notebook_dir: Path) -> Callable[[str], Path]:
             notebook = nbformat.read(source, as_version=4)
             if not any(cell.get("outputs") for cell in notebook.cells):
                 pytest.fail(f"{source} has no outputs: it was not executed")
+            show_gifs_as_jupyter_does(notebook)
             body, _ = exporter.from_notebook_node(notebook)
             exported[name] = notebook_dir / f"{name}.html"
             exported[name].write_text(body)

@@ -148,6 +148,11 @@ def test_outputs_show_no_errors_or_warnings(visit: Visit, page: str) -> None:
 # --- chapters ---------------------------------------------------------------------------------
 
 
+def test_code_fits_the_text_column(visit: Visit, page: str) -> None:
+    wide = visit(page).data["overflowingCode"]
+    assert not wide, f"{page}: code that needs sideways scrolling: {wide}"
+
+
 def test_colab_set_up_cell_is_hidden(visit: Visit, chapter: str) -> None:
     shown = visit(chapter).data["colabSetupShown"]
     assert not shown, f"{chapter}: the Colab set-up cell is shown unfolded {shown}"

@@ -27,6 +27,7 @@ from unet_tutorial.evaluation import NativeEvaluation, evaluate_native
 from unet_tutorial.experiments.runs import Run, open_run
 from unet_tutorial.metrics import SCORE_NAMES
 from unet_tutorial.models import count_parameters, model_from_spec, model_spec
+from unet_tutorial.paths import shown_path
 from unet_tutorial.profiles import Profile, TrainingPlan
 from unet_tutorial.report.text import print_history
 from unet_tutorial.runtime import default_device, seed_everything
@@ -399,7 +400,7 @@ def load_or_train(
         if loaded is not None:
             if verbose:
                 print(
-                    f"loaded the finished run {loaded.run_dir.name} from {loaded.run_dir.parent} "
+                    f"loaded the finished run {shown_path(loaded.run_dir)} "
                     f"({loaded.epochs_run} epochs, {loaded.train_seconds:.0f} s of training)"
                     + ("; it printed:" if replay else "")
                 )

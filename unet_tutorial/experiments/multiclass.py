@@ -30,8 +30,9 @@ from unet_tutorial.data.synthetic import SCENE_CLASS_NAMES
 from unet_tutorial.evaluation import MulticlassEvaluation
 from unet_tutorial.experiments import custom
 from unet_tutorial.experiments.runs import open_run
+from unet_tutorial.experiments.timing import announce_training
 from unet_tutorial.models import model_from_spec
-from unet_tutorial.paths import runs_dir
+from unet_tutorial.paths import runs_dir, shown_path
 from unet_tutorial.profiles import Profile
 from unet_tutorial.report.text import print_history
 from unet_tutorial.training.checkpoint import load_checkpoint
@@ -154,6 +155,21 @@ def _from_folder(folder: Path, loaded: bool) -> MulticlassRun:
     )
 
 
+def announce(profile: Profile, data: Any, seed: int = 42) -> None:
+    """Say what :func:`load_or_train` is about to do: load the stored run, or train, and how
+    long training took where it was measured (:func:`.timing.announce_training`)."""
+    settings = run_settings(profile, seed)
+    run = open_run(run_folder(profile), custom.run_spec(settings, data, SCENE_CLASSES))
+    announce_training(
+        "multiclass",
+        profile,
+        settings.epochs,
+        stored=run.status() == "finished",
+        where=str(run.folder),
+        model=settings.model,
+    )
+
+
 def load_or_train(
     profile: Profile,
     data: Any = None,
@@ -177,7 +193,7 @@ def load_or_train(
     if status == "finished" and all((folder / name).is_file() for name in files):
         result = _from_folder(folder, loaded=True)
         if verbose:
-            print(f"loaded the finished run {folder.name} from {folder.parent}; it printed:")
+            print(f"loaded the finished run {shown_path(folder)}; it printed:")
             print_history(result.history, result.best_epoch, result.max_epochs)
         return result
     custom.train_custom(

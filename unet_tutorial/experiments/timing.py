@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from unet_tutorial.paths import shown_path
 from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device
 
@@ -108,10 +109,9 @@ def announce_training(
         where: the run's folder, named when it is loaded.
     """
     if stored:
-        print(
-            f"A finished run with these settings is stored{f' in {where}' if where else ''}: "
-            "it is loaded, nothing is trained."
-        )
+        place = f" in {shown_path(where)}" if where else ""
+        stored_line = f"A finished run with these settings is stored{place}:"
+        print(f"{stored_line} it is loaded, nothing is trained.")
         return
     print(
         f"This cell trains on {device_name(device)}. "

@@ -29,7 +29,12 @@ def source_text(obj: Any) -> str:
 
 def show_source(obj: Any) -> Any:
     """The source of ``obj`` (see :func:`source_text`), highlighted for a notebook or the book
-    (an ``IPython.display.Code``; printed, it is plain text)."""
+    (an ``IPython.display.Code`` whose HTML sits in a ``<div class="package-source">``, which the
+    book's style sheet sizes to fit the text column; printed, it is plain text)."""
     from IPython.display import Code
 
-    return Code(source_text(obj), language="python")
+    class PackageSource(Code):
+        def _repr_html_(self) -> str:
+            return f'<div class="package-source">{super()._repr_html_()}</div>'
+
+    return PackageSource(source_text(obj), language="python")

@@ -158,3 +158,14 @@ def choice_table(result: Mapping[str, Any]) -> str:
             ]
         )
     return html_table(header, rows)
+
+
+def plans_table(*profiles: Any) -> str:
+    """The flood segmenter's training plans of several profiles side by side, one column per
+    profile (the rows of :func:`unet_tutorial.report.text.plan_summary`)."""
+    from unet_tutorial.report.text import plan_summary
+
+    plans = [plan_summary(profile) for profile in profiles]
+    header = ["", *(html.escape(profile.name) for profile in profiles)]
+    rows = [[html.escape(key)] + [html.escape(plan[key]) for plan in plans] for key in plans[0]]
+    return html_table(header, rows).replace("<td>", '<td style="text-align:left">')

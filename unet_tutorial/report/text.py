@@ -9,10 +9,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
+def epoch_header(epochs: int) -> str:
+    """The column titles printed above the epoch lines (see :func:`epoch_line`)."""
+    width = 7 + 2 * len(str(epochs))
+    return f"{'epoch':>{width}} | train loss | val loss | val IoU | val Dice | seconds"
+
+
 def epoch_line(record: Mapping[str, Any], epochs: int) -> str:
-    """The progress line of one epoch, e.g.
-    ``epoch  3/100 | train loss 0.4120 | val loss 0.3810 | val IoU 0.612 | val Dice 0.759 |
-    4.1 s | best so far``.
+    """The progress line of one epoch, under :func:`epoch_header`'s titles, e.g.
+    ``epoch   3/100 |     0.4120 |   0.3810 |   0.612 |    0.759 |     4.1 | best`` (``best``:
+    the best epoch so far).
 
     Args:
         record: the epoch's record (keys of :data:`unet_tutorial.training.trainer.HISTORY_KEYS`,
@@ -22,11 +28,11 @@ def epoch_line(record: Mapping[str, Any], epochs: int) -> str:
     width = len(str(epochs))
     return (
         f"epoch {record['epoch']:>{width}}/{epochs}"
-        f" | train loss {record['train_loss']:.4f}"
-        f" | val loss {record['val_loss']:.4f}"
-        f" | val IoU {record['val_iou']:.3f}"
-        f" | val Dice {record['val_dice']:.3f}"
-        f" | {record['seconds']:.1f} s" + (" | best so far" if record.get("best") else "")
+        f" | {record['train_loss']:10.4f}"
+        f" | {record['val_loss']:8.4f}"
+        f" | {record['val_iou']:7.3f}"
+        f" | {record['val_dice']:8.3f}"
+        f" | {record['seconds']:7.1f}" + (" | best" if record.get("best") else "")
     )
 
 
@@ -42,6 +48,7 @@ def best_epoch_line(history: Sequence[Mapping[str, Any]], best_epoch: int) -> st
 
 def print_history(history: Sequence[Mapping[str, Any]], best_epoch: int, epochs: int) -> None:
     """Print a finished run's lines again, exactly as the run printed them."""
+    print(epoch_header(epochs))
     for record in history:
         print(epoch_line(record, epochs))
     print(best_epoch_line(history, best_epoch))
@@ -84,10 +91,12 @@ def describe_measurement(result: Mapping[str, Any]) -> str:
     )
     return "\n".join(
         [
-            f"measured on {result['date']} with: {result['command']}",
+            f"measured on {result['date']} with:",
+            f"  {result['command']}",
             f"machine: {machine['cpu_count']} {machine['processor']} cores ({machine['device']}), "
             f"torch {machine['torch']}",
-            f"data: {data}, split {split} (train/val/test)",
+            f"data: {data},",
+            f"  split {split} (train/val/test)",
             f"budget: {result['budget_seconds']:.0f} s of training per candidate",
         ]
     )

@@ -11,9 +11,9 @@ The loop does what the original tutorial meant to do, with its defects fixed:
   float16 with ``torch.amp.GradScaler("cuda")``), on the CPU float32;
 - early stopping on the **validation** split (never the test split) with a patience and a
   minimum number of epochs, the best weights restored at the end;
-- a record per epoch (train loss, validation loss, IoU and Dice, seconds) and one compact line
-  per epoch on stdout (:func:`unet_tutorial.report.text.epoch_line`), which shows live in
-  Jupyter and Colab and renders as plain text in the book;
+- a record per epoch (train loss, validation loss, IoU and Dice, seconds) and one short line
+  per epoch on stdout, under a line of column titles (:func:`unet_tutorial.report.text.epoch_line`),
+  which shows live in Jupyter and Colab and renders as plain text in the book;
 - ``best.pt`` and ``last.pt`` in a run folder (:mod:`.checkpoint`); ``resume=True`` continues
   from ``last.pt`` with the same history, optimizer state and random streams.
 
@@ -45,7 +45,7 @@ from torch import nn
 from unet_tutorial.losses import make_loss
 from unet_tutorial.metrics import MulticlassMetrics, SegmentationMetrics
 from unet_tutorial.models.freezing import count_parameters
-from unet_tutorial.report.text import best_epoch_line, epoch_line
+from unet_tutorial.report.text import best_epoch_line, epoch_header, epoch_line
 from unet_tutorial.runtime import default_device
 from unet_tutorial.training.checkpoint import (
     CHECKPOINT_FORMAT,
@@ -433,6 +433,7 @@ class Trainer:
             f"early stopping on {self.config.monitor} "
             f"(patience {self.config.patience}, not before epoch {self.config.min_epochs})"
         )
+        self._print(epoch_header(epochs))
         for epoch in range(start, epochs + 1):
             if self.stopped_early:
                 break
