@@ -193,17 +193,9 @@ def _device(name: str | None) -> torch.device:
 
 
 def inspect_command(args: argparse.Namespace) -> int:
-    from unet_tutorial.data.__main__ import inspect_folder
+    from unet_tutorial.data.__main__ import inspect_from_args
 
-    return inspect_folder(
-        args.dir,
-        classes=args.classes,
-        colors=args.color,
-        as_json=args.json,
-        seed=args.seed,
-        skip_bad=args.skip_bad,
-        no_cache=args.no_cache,
-    )
+    return inspect_from_args(args)
 
 
 # --------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from unet_tutorial.models import model_from_spec
 from unet_tutorial.training.checkpoint import CheckpointError, load_checkpoint
 from unet_tutorial.training.inference import label_map, predict_logits, tiled_label_map
 from unet_tutorial.training.step import memory_format_for, model_device
+from unet_tutorial.viz.palette import OVERLAY_ALPHA, WATER
 
 #: Rows of the overlay drawn at a time.
 STRIP_ROWS = 64
@@ -55,10 +56,9 @@ STRIP_ROWS = 64
 #: decompression bombs stops at 179 megapixels with a warning from 89; this limit replaces it.
 MAX_PIXELS = 600_000_000
 
-#: The overlay's tint: the colour and opacity of :func:`unet_tutorial.viz.training.water_overlay`
-#: (the book's figures), repeated here so that ``predict`` does not load matplotlib.
-OVERLAY_ALPHA = 0.55
-WATER_COLOR = (0, 114, 178)
+#: The overlay's tint: the colour and opacity of the book's figures
+#: (:func:`unet_tutorial.viz.training.water_overlay`).
+WATER_COLOR = WATER
 
 
 class PredictionError(ValueError):

@@ -9,16 +9,14 @@ per chapter are printed at the end of the run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from book_browser import HERE, WAIT_S
+from book_browser import HERE, NOTEBOOK_FIGURES, WAIT_S
 from bs4 import BeautifulSoup
-
-COUNTS: dict[str, tuple[int, int]] = {}
 
 
 def book_figures(html_dir: Path, chapter: str) -> int:
@@ -92,7 +90,7 @@ def notebook_view(driver: Any, notebook_html: Callable[[str], Path]) -> Callable
 def test_the_notebook_shows_every_figure_of_the_page(notebook_view, book, chapter) -> None:
     in_book = book_figures(book.html_dir, chapter)
     images = notebook_view(chapter)["outputImages"]
-    COUNTS[chapter] = (in_book, len(images))
+    NOTEBOOK_FIGURES[chapter] = (in_book, len(images))
     assert len(images) >= in_book, (
         f"{chapter}: the book's page shows {in_book} figures, the executed notebook "
         f"{len(images)}: a figure is missing in Jupyter and Colab"
@@ -108,16 +106,3 @@ def test_the_notebook_shows_no_myst_markup(notebook_view, chapter) -> None:
     view = notebook_view(chapter)
     assert view["markdownCells"] > 0, f"{chapter}: no Markdown cell found in the export"
     assert not view["rawMyst"], f"{chapter}: MyST markup shown as text: {view['rawMyst']}"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def report_counts(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if COUNTS:
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        lines = [f"{'chapter':<36} figures in the book page   figures in the notebook"]
-        lines += [f"{c:<36} {a:>23}   {b:>23}" for c, (a, b) in sorted(COUNTS.items())]
-        if reporter is not None:
-            reporter.write_sep("-", "figures per chapter: book page and executed notebook")
-            for line in lines:
-                reporter.write_line(line)

@@ -120,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"dataset ready in {path}")
         return 0
+    return inspect_from_args(args)
+
+
+def inspect_from_args(args: argparse.Namespace) -> int:
+    """``inspect`` with the options both command lines share (this one and ``unet_tutorial``)."""
     return inspect_folder(
         args.dir,
         classes=args.classes,

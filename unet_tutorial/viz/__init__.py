@@ -14,4 +14,5 @@
   (chapter 11).
 - :mod:`.comparison` -- the comparison chart (chapter 11).
 - :mod:`.classes` -- class maps in colour, coloured overlays, the confusion matrix (chapter 12).
+- :mod:`.palette` -- the colours figures and ``predict``'s overlays share.
 """

@@ -27,11 +27,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw, ImageFont
 
-# Colour-blind-safe colours (Okabe-Ito) for the overlay: hits, false alarms, misses.
-TP_COLOR = (0, 114, 178)  # blue: water found
-FP_COLOR = (230, 159, 0)  # orange: water predicted where there is none
-FN_COLOR = (204, 121, 167)  # pink: water missed
-OVERLAY_ALPHA = 0.55
+from unet_tutorial.viz.palette import FALSE_ALARM, MISSED, OVERLAY_ALPHA, WATER
+
+# The overlay's colours (Okabe-Ito): hits, false alarms, misses.
+TP_COLOR, FP_COLOR, FN_COLOR = WATER, FALSE_ALARM, MISSED
 
 
 def to_uint8_rgb(image: Any) -> np.ndarray:
