@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from unet_tutorial.analysis.cost import model_cost
+from unet_tutorial.analysis.cost import model_cost, training_operations
 from unet_tutorial.models import MODELS, count_parameters, create_model
 
 
@@ -43,3 +43,17 @@ def test_width_is_required_where_the_network_takes_one() -> None:
     vgg = model_cost("vgg19_unet", side=32)
     assert vgg.parameters == model_cost("vgg19_unet", width=64, side=32).parameters
     assert vgg.parameters > model_cost("unet", width=8, side=32).parameters
+
+
+def test_training_operations_bound_a_counted_training_from_above() -> None:
+    model = create_model("unet", base_channels=4)
+    images = torch.rand(3, 3, 32, 32)
+    with FlopCounterMode(display=False) as training:
+        model(images).sum().backward()
+    with torch.no_grad(), FlopCounterMode(display=False) as validation:
+        model.eval()(images[:1])
+    counted = 2 * (training.get_total_flops() + validation.get_total_flops())
+    estimate = training_operations("unet", 4, 32, train_images=3, val_images=1, epochs=2)
+    # A backward pass is counted as twice the forward; the real one skips the gradient of the
+    # photo (the input needs none), so the estimate is an upper bound, and a close one.
+    assert counted <= estimate <= 1.05 * counted

@@ -7,12 +7,14 @@ import json
 import pytest
 import torch
 
+from unet_tutorial.analysis.cost import model_cost
 from unet_tutorial.experiments.comparison import (
     build_model,
     load_comparison_data,
     run_comparison,
     run_spec,
     train_config,
+    training_operations,
 )
 from unet_tutorial.experiments.runs import run_key
 from unet_tutorial.models import MODELS, count_parameters
@@ -90,3 +92,11 @@ def test_one_run_is_stored_and_reused_until_its_settings_change(tmp_path, monkey
     rendered = comparison_table(rows)
     assert rendered.count("<tr>") == 1 + len(rows) and "<th>Attention U-Net</th>" in rendered
     assert rendered.count("<th>") == len(comparison_records(rows)[0]) + len(rows)
+
+
+def test_training_operations_use_the_comparison_settings() -> None:
+    profile = get_profile("smoke").replace(
+        base_channels=4, comparison=ComparisonSettings(image_size=32, epochs=2)
+    )
+    one_epoch = model_cost("unet", 4, side=32).flops * (3 * 3 + 1)
+    assert training_operations("unet", profile, train_images=3, val_images=1) == 2 * one_epoch

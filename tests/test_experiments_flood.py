@@ -10,13 +10,16 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from unet_tutorial.analysis.cost import model_cost
 from unet_tutorial.data import load_flood_data
 from unet_tutorial.experiments.flood import (
     load_or_train,
     load_stage,
     prepare_finetuning,
     select_final,
+    stage_operations,
     stage_spec,
+    train_config,
 )
 from unet_tutorial.models import count_parameters, model_from_spec, model_spec
 from unet_tutorial.profiles import PROFILES
@@ -113,3 +116,14 @@ def test_an_interrupted_run_resumes_and_prints_what_it_printed(tiny, capsys) -> 
     resumed = load_or_train(profile, "train", data)
     assert "resuming" in capsys.readouterr().out
     assert resumed.epochs_run == 2 and not resumed.loaded
+
+
+def test_stage_operations_count_every_epoch_of_the_stage(tiny) -> None:
+    profile, data = tiny
+    plan = profile.training
+    for stage in ("train", "finetune"):
+        epochs = train_config(profile, stage).epochs
+        one_epoch = model_cost(plan.model, plan.width, profile.image_size).flops * (
+            3 * len(data.train) + len(data.val)
+        )
+        assert stage_operations(profile, data, stage) == epochs * one_epoch

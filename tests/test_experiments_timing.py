@@ -71,3 +71,28 @@ def test_announce_says_a_stored_run_is_loaded(capsys, tmp_path, monkeypatch) -> 
 
 def test_the_shipped_file_is_readable() -> None:
     assert isinstance(timing.load_run_times()["runs"], list)
+
+
+def test_a_t4_without_a_measured_time_gets_an_estimate_from_the_operations(
+    monkeypatch, tmp_path
+) -> None:
+    use(monkeypatch, tmp_path)
+    monkeypatch.setattr(timing, "device_name", lambda device=None: "Tesla T4")
+    # 3.6e15 operations at the assumed 6-10 TFLOP/s: 6 to 10 minutes.
+    text = timing.expected_time("comparison", PROFILES["gpu"], 25, operations=3.6e15)
+    assert text.startswith("No time measured on this kind of device (Tesla T4)")
+    assert text.endswith(
+        "At most 25 epochs: 3.6 PFLOP at an assumed 6-10 TFLOP/s on a Tesla T4, "
+        "about 6-10 min (an estimate, not measured)."
+    )
+    # A measured time wins over the estimate.
+    measured = timing.expected_time("flood", PROFILES["gpu"], 200, operations=3.6e15, stage="train")
+    assert "about 7 min" in measured and "PFLOP" not in measured
+
+
+def test_no_estimate_for_a_gpu_without_an_assumed_throughput(monkeypatch, tmp_path) -> None:
+    use(monkeypatch, tmp_path)
+    monkeypatch.setattr(timing, "device_name", lambda device=None: "NVIDIA A100-SXM4-40GB")
+    text = timing.expected_time("comparison", PROFILES["gpu"], 25, operations=3.6e15)
+    assert text.endswith("so its length cannot be predicted here.")
+    assert timing.operations_estimate(3.6e15, "NVIDIA A100-SXM4-40GB") is None

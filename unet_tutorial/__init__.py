@@ -20,7 +20,8 @@ Modules, one concern each:
 - :mod:`unet_tutorial.evaluation` -- scores at each photo's own resolution, result cases.
 - :mod:`unet_tutorial.experiments` -- the book's experiments and the run store they share.
 - :mod:`unet_tutorial.analysis` -- measurements that explain the networks (shift tolerance,
-  gradient flow, attention maps, baselines).
+  gradient flow, attention maps, baselines, the training GIF's frames, where errors fall, what
+  a network costs).
 - :mod:`unet_tutorial.report` -- the tables and printed lines the book shows.
 - :mod:`unet_tutorial.viz` -- the figures of the book.
 - :mod:`unet_tutorial.cli` -- the command line, ``python -m unet_tutorial``.

@@ -139,11 +139,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if NOTEBOOK_FIGURES:
         terminalreporter.write_sep("-", "figures per chapter: book page and executed notebook")
+        width = max(len("chapter"), *(len(chapter) for chapter in NOTEBOOK_FIGURES))
         terminalreporter.write_line(
-            f"{'chapter':<32} {'in the book page':>16} {'in the notebook':>16}"
+            f"{'chapter':<{width}} {'in the book page':>16} {'in the notebook':>16}"
         )
         for chapter, (book, notebook) in sorted(NOTEBOOK_FIGURES.items()):
-            terminalreporter.write_line(f"{chapter:<32} {book:>16} {notebook:>16}")
+            terminalreporter.write_line(f"{chapter:<{width}} {book:>16} {notebook:>16}")
     problem = browser_problem()
     if problem is not None and os.environ.get("CI") != "true":
         terminalreporter.write_line(

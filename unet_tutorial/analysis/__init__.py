@@ -8,5 +8,5 @@
 - :mod:`.frames` -- the training GIF's frames in numbers (chapter 8).
 - :mod:`.errors` -- where the wrong pixels are: near water/land borders or not (chapter 10).
 - :mod:`.cost` -- parameters and forward-pass operations of a network, counted on the meta
-  device (chapter 11).
+  device, and the operations of a whole training (chapter 11).
 """

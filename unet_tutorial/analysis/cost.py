@@ -6,7 +6,8 @@ fraction of a second. It returns the number of parameters and the floating-point
 one forward pass on a square image, as counted by
 :class:`torch.utils.flop_counter.FlopCounterMode` (the matrix products and convolutions,
 transposed ones included, at two operations per multiply-add; batch norm, ReLU and pooling are
-not counted: they are cheap by comparison).
+not counted: they are cheap by comparison). :func:`training_operations` scales that to a
+whole training, for estimating its length where no time has been measured.
 """
 
 from __future__ import annotations
@@ -69,3 +70,23 @@ def model_cost(name: str, width: int | None = None, side: int = 128) -> ModelCos
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(image)
     return ModelCost(count_parameters(model), int(counter.get_total_flops()), side)
+
+
+def training_operations(
+    name: str,
+    width: int | None,
+    side: int,
+    *,
+    train_images: int,
+    val_images: int,
+    epochs: int,
+) -> int:
+    """Floating-point operations of ``epochs`` epochs of training network ``name``.
+
+    Per epoch, a forward and a backward pass over each of ``train_images`` (the backward
+    counted as twice the forward: one product for the gradient of the input, one for the
+    weights) and a forward pass over each of ``val_images``, on ``side``×``side`` images. An
+    upper bound for a network with frozen layers, whose weight gradients are skipped.
+    """
+    forward = model_cost(name, width, side).flops
+    return forward * (3 * train_images + val_images) * epochs

@@ -10,5 +10,5 @@
 - :mod:`.imbalance` -- chapter 8: the same network with and without ``pos_weight``.
 - :mod:`.unfreezing` -- chapter 9: the VGG19 U-Net's two stages, frozen then unfrozen, measured.
 - :mod:`.timing` / :mod:`.announce` -- what a training cell says before it starts: a stored run
-  is loaded, or how long training took where it was measured.
+  is loaded, or how long training took where it was measured (or, on a T4, an estimate).
 """

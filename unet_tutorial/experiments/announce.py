@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from unet_tutorial.experiments import imbalance, unfreezing
-from unet_tutorial.experiments.flood import run_name, stage_spec, train_config
+from unet_tutorial.experiments.flood import run_name, stage_operations, stage_spec, train_config
 from unet_tutorial.experiments.runs import open_run
 from unet_tutorial.experiments.timing import announce_training
 from unet_tutorial.profiles import Profile
@@ -28,6 +28,7 @@ def announce_stage(profile: Profile, data: Any, stage: str) -> None:
         where=str(run.folder),
         stage=stage,
         model=profile.training.model,
+        operations=stage_operations(profile, data, stage),
     )
 
 

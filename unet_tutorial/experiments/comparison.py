@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from unet_tutorial.analysis import cost
 from unet_tutorial.data import FloodData, load_flood_data, make_loader
 from unet_tutorial.evaluation import evaluate_native
 from unet_tutorial.experiments.flood import data_identity
@@ -152,6 +153,19 @@ def run_spec(name: str, profile: Profile, data: FloodData) -> dict[str, Any]:
         "data": data_identity(data),
         "device": default_device().type,
     }
+
+
+def training_operations(name: str, profile: Profile, train_images: int, val_images: int) -> int:
+    """Floating-point operations of network ``name``'s comparison training under ``profile``
+    (:func:`~unet_tutorial.analysis.cost.training_operations`)."""
+    return cost.training_operations(
+        name,
+        profile.base_channels,
+        profile.comparison.image_size,
+        train_images=train_images,
+        val_images=val_images,
+        epochs=profile.comparison.epochs,
+    )
 
 
 def comparison_dir(profile: Profile) -> Path:

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from unet_tutorial.analysis.cost import training_operations
 from unet_tutorial.evaluation import NativeEvaluation, evaluate_native
 from unet_tutorial.experiments.runs import Run, open_run
 from unet_tutorial.metrics import SCORE_NAMES
@@ -91,6 +92,20 @@ def train_config(profile: Profile, stage: str, seed: int = 42) -> TrainConfig:
         monitor=plan.monitor,
         schedule=schedule,
         seed=seed,
+    )
+
+
+def stage_operations(profile: Profile, data: Any, stage: str) -> int:
+    """Floating-point operations of a stage's longest training (all its epochs, no early stop),
+    at most: :func:`~unet_tutorial.analysis.cost.training_operations`."""
+    plan = profile.training
+    return training_operations(
+        plan.model,
+        plan.width,
+        profile.image_size,
+        train_images=len(data.train),
+        val_images=len(data.val),
+        epochs=train_config(profile, stage).epochs,
     )
 
 

@@ -6,7 +6,9 @@ book build's run store), each labelled with the machine. :func:`announce_trainin
 a chapter trains, what the cell will do: load a stored run (seconds), or train for up to so many
 epochs, and how long that took on a machine like this one. A CPU is compared with the CPU the
 time was measured on (yours may be faster or slower); a GPU only with the same model of GPU.
-Where no measurement fits, it says so instead of guessing.
+Where no measurement fits, it says so. For a GPU of :data:`ASSUMED_THROUGHPUT` (Colab's free T4)
+and a training whose arithmetic is counted (:func:`~unet_tutorial.analysis.cost.model_cost`),
+it adds an estimate from the operation count (:func:`operations_estimate`), labelled as one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device
 
 SHIPPED = "run_times.json"
+
+#: Sustained training throughput (floating-point operations per second, float16 autocast)
+#: assumed for a GPU on which no time of this book's runs has been measured: a range of 10 to
+#: 15 % of the T4's 65 TFLOP/s float16 tensor-core peak. An assumption, not a measurement;
+#: replace it with shipped times (``python -m tools.run_times``) once a run on such a GPU exists.
+ASSUMED_THROUGHPUT: dict[str, tuple[float, float]] = {"Tesla T4": (6e12, 10e12)}
 
 
 def load_run_times(path: str | None = None) -> dict[str, Any]:
@@ -64,24 +72,44 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def operations_estimate(operations: float, gpu: str) -> str | None:
+    """How long ``operations`` floating-point operations take on ``gpu`` at the throughput
+    :data:`ASSUMED_THROUGHPUT` assumes for it (a phrase: ``"10 PFLOP at an assumed ..."``), or
+    ``None`` for a GPU it assumes nothing for."""
+    if gpu not in ASSUMED_THROUGHPUT:
+        return None
+    slow, fast = ASSUMED_THROUGHPUT[gpu]
+    return (
+        f"{operations / 1e15:.2g} PFLOP at an assumed {slow / 1e12:.0f}-{fast / 1e12:.0f} "
+        f"TFLOP/s on a {gpu}, about {operations / fast / 60:.0f}-{operations / slow / 60:.0f} "
+        f"min (an estimate, not measured)"
+    )
+
+
 def expected_time(
     experiment: str,
     profile: Profile,
     epochs: int,
     *,
     device: torch.device | None = None,
+    operations: float | None = None,
     **match: Any,
 ) -> str:
     """One sentence: how long ``epochs`` epochs (or steps: the measurement's unit) of
     ``experiment`` take per the shipped times, or that no time measured on this kind of device
-    ships with the package."""
+    ships with the package (then, for a GPU of :data:`ASSUMED_THROUGHPUT`, an estimate from
+    ``operations``, the floating-point operations of ``epochs`` epochs, where given)."""
     name = device_name(device)
     times = matching_times(experiment, profile, device, **match)
     if not times:
-        return (
+        missing = (
             f"No time measured on this kind of device ({name}) ships for this run of the "
-            f"'{profile.name}' profile, so its length cannot be predicted here."
+            f"'{profile.name}' profile"
         )
+        estimate = None if operations is None else operations_estimate(operations, name)
+        if estimate is None:
+            return f"{missing}, so its length cannot be predicted here."
+        return f"{missing}. At most {epochs} epochs: {estimate}."
     run = times[0]
     unit = run["unit"]
     total = epochs * run["seconds_per_unit"]
@@ -100,6 +128,7 @@ def announce_training(
     stored: bool,
     where: str = "",
     device: torch.device | None = None,
+    operations: float | None = None,
     **match: Any,
 ) -> None:
     """Print what a training cell is about to do and how long it should take.
@@ -107,6 +136,8 @@ def announce_training(
     Args:
         stored: a finished run with these settings is in the run store (it will be loaded).
         where: the run's folder, named when it is loaded.
+        operations: the training's floating-point operations, for an estimate where no
+            measured time fits (:func:`expected_time`).
     """
     if stored:
         place = f" in {shown_path(where)}" if where else ""
@@ -115,7 +146,7 @@ def announce_training(
         return
     print(
         f"This cell trains on {device_name(device)}. "
-        + expected_time(experiment, profile, epochs, device=device, **match)
+        + expected_time(experiment, profile, epochs, device=device, operations=operations, **match)
     )
 
 
