@@ -31,7 +31,7 @@ from unet_tutorial.evaluation import evaluate_native
 from unet_tutorial.experiments.flood import data_identity
 from unet_tutorial.experiments.runs import open_run
 from unet_tutorial.models import MODELS, count_parameters, create_model
-from unet_tutorial.paths import runs_dir
+from unet_tutorial.paths import runs_dir, shown_path
 from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device, seed_everything
 from unet_tutorial.training.speed import TimedLoader, inference_throughput
@@ -186,7 +186,7 @@ def run_one(
         state = torch.load(run.path("weights.pt"), map_location="cpu", weights_only=True)
         model.load_state_dict(state)
         if verbose:
-            print(f"{title}: reusing the saved run in {run.folder}")
+            print(f"{title}: reusing the saved run in {shown_path(run.folder)}")
         return ComparisonRow(**run.result()), model.eval()
 
     size, batch = profile.comparison.image_size, profile.batch_size
