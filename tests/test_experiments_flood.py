@@ -13,6 +13,7 @@ import torch
 from unet_tutorial.analysis.cost import model_cost
 from unet_tutorial.data import load_flood_data
 from unet_tutorial.experiments.flood import (
+    build_flood_model,
     load_or_train,
     load_stage,
     prepare_finetuning,
@@ -22,6 +23,7 @@ from unet_tutorial.experiments.flood import (
     train_config,
 )
 from unet_tutorial.models import count_parameters, model_from_spec, model_spec
+from unet_tutorial.models.weights import PretrainedWeightsUnavailable
 from unet_tutorial.profiles import PROFILES
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -82,6 +84,24 @@ def test_vgg19_finetuning_unfreezes_the_last_block() -> None:
     prepare_finetuning(model, PROFILES["gpu"].training)
     unfrozen = count_parameters(model, trainable_only=True)
     assert unfrozen - frozen == 4 * (512 * 512 * 9 + 512)
+
+
+def test_without_imagenet_weights_the_gpu_plan_trains_the_whole_vgg19_unet(monkeypatch) -> None:
+    def unavailable():
+        raise PretrainedWeightsUnavailable("offline")
+
+    monkeypatch.setattr("unet_tutorial.models.vgg19_unet.load_vgg19_feature_weights", unavailable)
+    model = build_flood_model(PROFILES["gpu"].training)
+    assert not model.pretrained_loaded
+    assert count_parameters(model, trainable_only=True) == count_parameters(model)
+
+
+def test_with_imagenet_weights_the_gpu_plan_keeps_the_encoder_frozen() -> None:
+    model = model_from_spec(model_spec("vgg19_unet", num_classes=1), pretrained=False)
+    model.pretrained_loaded = True  # as after a download
+    decoder = count_parameters(model, trainable_only=True)
+    assert model.train_all_unless_pretrained() is False
+    assert count_parameters(model, trainable_only=True) == decoder < count_parameters(model)
 
 
 def test_changing_only_the_fine_tuning_keeps_the_first_stage(tiny) -> None:

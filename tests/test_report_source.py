@@ -25,7 +25,7 @@ def test_show_source_renders_highlighted_html() -> None:
     shown = show_source(UNet)
     html = shown._repr_html_()
     assert "<style" in html and '<span class="nc">UNet</span>' in html  # a highlighted name
-    assert html.startswith('<div class="package-source">')
+    assert html.startswith('<div class="package-source" style="font-family:')
     assert "class UNet(nn.Module):" in repr(shown)
 
 

@@ -117,6 +117,17 @@ def test_exercises_and_solutions_are_numbered_headings() -> None:
     assert colab_markdown(":::{solution-end}\n:::", "t", state) == ""
 
 
+def test_exercises_carry_the_chapter_number_as_in_the_book(tmp_path: Path) -> None:
+    state = new_state("8")
+    first = colab_markdown(":::{exercise}\n:label: ex-a\nDo it.\n:::", "t", state)
+    assert first.startswith("**Exercise 8.1**")
+    solution = colab_markdown(":::{solution} ex-a\nDone.\n:::", "t", state)
+    assert solution.startswith("**Solution to exercise 8.1**")
+    chapter = tmp_path / "08_training.md"
+    chapter.write_text(HEADER + "\n# A\n\n:::{exercise}\nDo it.\n:::\n")
+    assert "**Exercise 8.1**" in render_notebook(chapter).cells[0].source
+
+
 def test_glue_and_unknown_markup_are_refused_with_a_reason() -> None:
     with pytest.raises(ConversionError, match="print the number in a cell"):
         convert("the loss was {glue:text}`loss:.3f`")
@@ -145,6 +156,22 @@ def test_chapters_marked_for_a_gpu_get_colab_s_accelerator(tmp_path: Path) -> No
     plain = tmp_path / "02_b.md"
     plain.write_text(HEADER + "\n# B\n")
     assert "accelerator" not in render_notebook(plain).metadata
+
+
+def test_a_figure_caption_follows_its_cell_as_markdown(tmp_path: Path) -> None:
+    chapter = tmp_path / "01_a.md"
+    chapter.write_text(
+        HEADER
+        + "\n# A\n\n```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: Loss (solid)"
+        + "\n      and IoU, as in {cite}`ronneberger2015unet`.\n    name: fig-a\n---\nplot()\n```"
+        + "\n\n```{code-cell} ipython3\nprint(1)\n```\n"
+    )
+    cells = render_notebook(chapter).cells
+    kinds = [cell.cell_type for cell in cells]
+    assert kinds == ["markdown", "code", "markdown", "code", "markdown"]  # + References
+    caption = cells[2].source
+    assert caption.startswith("*Figure: Loss (solid) and IoU, as in ([Ronneberger et al., 2015](")
+    assert not myst_leftovers(caption)
 
 
 def test_reference_names_are_plain_unicode() -> None:

@@ -11,6 +11,8 @@ into what a notebook front end can show (:func:`colab_markdown`):
 - ``{ref}`` / ``{numref}`` / ``{doc}`` become their text (or a link to the published page),
   ``{math}`` becomes ``$...$``;
 - admonitions, exercises and solutions become a bold title and a blockquote or a heading;
+- a figure's caption (a code cell's ``mystnb: figure: caption:``) becomes a Markdown cell
+  after the cell, since notebook front ends do not show cell metadata;
   ``{math}`` blocks become ``$$...$$``; label targets and MyST comments are dropped.
 
 Chapters that train networks (``unet_tutorial: {gpu: true}`` in their front matter) get Colab's
@@ -194,8 +196,10 @@ def _directive(name: str, arg: str, body: list[str], where: str, state: dict) ->
         state["exercise"] += 1
         labels = [line.split(":", 2)[2].strip() for line in body if line.startswith(":label:")]
         if labels:
-            state["labels"][labels[0]] = state["exercise"]
-        title = f"**Exercise {state['exercise']}**" + (f" ({arg.strip()})" if arg.strip() else "")
+            state["labels"][labels[0]] = f"{state['prefix']}{state['exercise']}"
+        title = f"**Exercise {state['prefix']}{state['exercise']}**"
+        if arg.strip():
+            title += f" ({arg.strip()})"
         return [title, "", *content]
     if name in ("solution", "solution-start"):
         number = state["labels"].get(arg.strip())
@@ -260,9 +264,15 @@ def colab_markdown(text: str, where: str, state: dict | None = None) -> str:
     return ROLE.sub(lambda m: _role(m, where, state["cited"]), text)
 
 
-def new_state() -> dict:
-    """What :func:`colab_markdown` carries from one cell of a chapter to the next."""
-    return {"exercise": 0, "labels": {}, "cited": []}
+def new_state(chapter: str = "") -> dict:
+    """What :func:`colab_markdown` carries from one cell of a chapter to the next.
+
+    Args:
+        chapter: the chapter's number (``"8"``), put before the exercises' numbers as the book
+            does (Exercise 8.2); empty for none.
+    """
+    prefix = f"{chapter}." if chapter else ""
+    return {"exercise": 0, "labels": {}, "cited": [], "prefix": prefix}
 
 
 def myst_leftovers(text: str) -> list[str]:
@@ -293,16 +303,34 @@ GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": [
 """Notebook metadata that makes Colab open a chapter on a GPU runtime (its free T4)."""
 
 
+def figure_caption(cell: nbformat.NotebookNode) -> str:
+    """The caption a code cell gives its figure (``mystnb: figure: caption:``), or ``""``.
+
+    The book prints it under the figure; a notebook front end ignores cell metadata, so the
+    notebook gets it as a Markdown cell right after the code cell."""
+    figure = (cell.get("metadata", {}).get("mystnb") or {}).get("figure") or {}
+    return " ".join(str(figure.get("caption", "")).split())
+
+
 def render_notebook(markdown: Path) -> nbformat.NotebookNode:
     """The chapter as its Colab notebook: CommonMark cells, no outputs, Colab metadata."""
     notebook = jupytext.read(markdown)
-    state = new_state()
+    number = markdown.name.split("_", 1)[0]
+    state = new_state(str(int(number)) if number.isdigit() else "")
+    cells = []
     for number, cell in enumerate(notebook.cells):
+        cells.append(cell)
+        where = f"{markdown.name}, cell {number}"
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            caption = figure_caption(cell)
+            if caption:
+                text = colab_markdown(f"*Figure: {caption}*", where, state)
+                cells.append(nbformat.v4.new_markdown_cell(text))
         elif cell.cell_type == "markdown":
-            cell.source = colab_markdown(cell.source, f"{markdown.name}, cell {number}", state)
+            cell.source = colab_markdown(cell.source, where, state)
+    notebook.cells = cells
     if state["cited"]:
         entries = bibliography()
         listing = "\n".join(f"- {entries[key]['full']}" for key in state["cited"])

@@ -5,10 +5,16 @@
   JavaScript SyntaxError in every reader's console. Each page keeps one copy of each script.
 - A figure image without alt text gets docutils' fallback, its file name, which a screen reader
   reads out; inside a captioned figure (e.g. a ``glue:figure``) it gets the caption instead.
+- ``nb_merge_streams`` (myst-nb 1.4) merges a cell's stream outputs of one name into the first
+  of them, in place, while rendering; the executed notebook the page offers for download
+  (``_sources/.../*.ipynb``) keeps the others too, so it printed their lines twice. Each cell
+  of those notebooks keeps one stream output per name, holding all of its text once.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -45,7 +51,44 @@ def alt_from_caption(app: Sphinx, doctree: nodes.document, docname: str) -> None
                 image["alt"] = " ".join(caption.astext().split())
 
 
+def one_stream_per_name(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A cell's outputs with each stream (stdout, stderr) in one output, its text once.
+
+    A later output's text is appended to the first one of its name unless the first holds it
+    already (what ``nb_merge_streams`` left behind); either way the later output goes.
+    """
+    first: dict[str, dict[str, Any]] = {}
+    kept = []
+    for output in outputs:
+        if output.get("output_type") != "stream":
+            kept.append(output)
+            continue
+        text = "".join(output.get("text", ""))
+        if output["name"] not in first:
+            first[output["name"]] = {**output, "text": text}
+            kept.append(first[output["name"]])
+            continue
+        merged = first[output["name"]]
+        if text.strip() and text.strip() not in merged["text"]:
+            merged["text"] = merged["text"].rstrip("\n") + "\n" + text
+    return kept
+
+
+def downloadable_notebooks_print_once(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or not app.config.nb_merge_streams:
+        return
+    for path in Path(app.outdir, "_sources").rglob("*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        before = json.dumps(notebook)
+        for cell in notebook.get("cells", []):
+            if cell.get("outputs"):
+                cell["outputs"] = one_stream_per_name(cell["outputs"])
+        if json.dumps(notebook) != before:
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("doctree-resolved", alt_from_caption)
+    app.connect("build-finished", downloadable_notebooks_print_once)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

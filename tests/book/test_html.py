@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -171,3 +172,16 @@ def test_every_chapter_ends_with_a_summary_and_exercises(html_dir: Path, page: s
     assert all("dropdown" in s.get("class", []) for s in solutions), (
         f"{page}: a solution is not hidden until opened"
     )
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_the_downloadable_notebook_prints_each_line_once(html_dir: Path, page: str) -> None:
+    """The executed notebook a page offers for download holds each stream once per cell (the
+    book merges a cell's streams; without book/_ext's fix the download repeated lines)."""
+    notebook = json.loads((html_dir / "_sources" / f"{page}.ipynb").read_text(encoding="utf-8"))
+    repeated = []
+    for number, cell in enumerate(notebook["cells"]):
+        names = [o["name"] for o in cell.get("outputs", []) if o["output_type"] == "stream"]
+        if len(names) != len(set(names)):
+            repeated.append(number)
+    assert not repeated, f"{page}: cells {repeated} hold a stream in several outputs"

@@ -105,10 +105,9 @@ def build_model(name: str, profile: Profile) -> tuple[nn.Module, str]:
         raise ValueError(f"Unknown model {name!r}; choose one of {list(MODELS)}.")
     if name == "vgg19_unet":
         model = create_model(name, num_classes=1, pretrained="auto")
-        if model.pretrained_loaded:
-            return model, "ImageNet encoder, frozen"
-        model.unfreeze_encoder(from_block=1)
-        return model, "no ImageNet weights: trained from scratch"
+        if model.train_all_unless_pretrained():
+            return model, "no ImageNet weights: trained from scratch"
+        return model, "ImageNet encoder, frozen"
     return create_model(name, num_classes=1, base_channels=profile.base_channels), info.note
 
 

@@ -207,11 +207,10 @@ def build_model(settings: RunSettings, verbose: bool = True) -> nn.Module:
     seed_everything(settings.seed)
     model = model_from_spec(run_model_spec(settings))
     if settings.model == "vgg19_unet":
-        if model.pretrained_loaded:
-            note = "ImageNet encoder, frozen: the decoder trains"
-        else:
-            model.unfreeze_encoder(from_block=1)
+        if model.train_all_unless_pretrained():
             note = "no ImageNet weights: the whole network trains from scratch"
+        else:
+            note = "ImageNet encoder, frozen: the decoder trains"
         if verbose:
             print(f"VGG19 U-Net: {note}")
     return model

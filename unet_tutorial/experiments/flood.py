@@ -46,6 +46,15 @@ def flood_model_spec(plan: TrainingPlan) -> dict[str, Any]:
     return model_spec(plan.model, num_classes=1, base_channels=plan.width)
 
 
+def build_flood_model(plan: TrainingPlan) -> nn.Module:
+    """The plan's network for the first stage. A VGG19 U-Net keeps its encoder frozen when the
+    ImageNet weights loaded; without them (offline) the whole network trains from scratch."""
+    model = model_from_spec(flood_model_spec(plan))
+    if hasattr(model, "train_all_unless_pretrained"):
+        model.train_all_unless_pretrained()
+    return model
+
+
 def prepare_finetuning(model: nn.Module, plan: TrainingPlan) -> nn.Module:
     """Unfreeze the encoder from ``plan.unfreeze_from_block`` on, for models that have a frozen
     encoder (the VGG19 U-Net); from-scratch models are trainable everywhere already."""
@@ -267,7 +276,7 @@ def _evaluation_from_json(metrics: dict[str, Any]) -> NativeEvaluation:
 def _new_model(profile: Profile, data: Any, stage: str, seed: int) -> nn.Module:
     seed_everything(seed)
     if stage == "train":
-        return model_from_spec(flood_model_spec(profile.training))
+        return build_flood_model(profile.training)
     base = load_or_train(profile, "train", data, seed=seed, verbose=False)
     return prepare_finetuning(base.model, profile.training)
 
@@ -417,7 +426,7 @@ def load_or_train(
                 print(
                     f"loaded the finished run {shown_path(loaded.run_dir)} "
                     f"({loaded.epochs_run} epochs, {loaded.train_seconds:.0f} s of training)"
-                    + ("; it printed:" if replay else "")
+                    + ("; its epoch lines:" if replay else "")
                 )
             if verbose and replay:
                 print_history(loaded.history, loaded.best_epoch, loaded.max_epochs)

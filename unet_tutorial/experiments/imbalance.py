@@ -24,10 +24,14 @@ from typing import Any
 import torch
 
 from unet_tutorial.data import FloodData, load_flood_data, make_loader
-from unet_tutorial.experiments.flood import data_identity, dataset_name, flood_model_spec
+from unet_tutorial.experiments.flood import (
+    build_flood_model,
+    data_identity,
+    dataset_name,
+    flood_model_spec,
+)
 from unet_tutorial.experiments.runs import Run, open_run
 from unet_tutorial.metrics import SegmentationMetrics
-from unet_tutorial.models import model_from_spec
 from unet_tutorial.profiles import Profile
 from unet_tutorial.runtime import default_device, seed_everything
 from unet_tutorial.training.step import forward
@@ -185,7 +189,7 @@ def train_one(profile: Profile, data: FloodData, pos_weight: float) -> Imbalance
         return ImbalanceRow(**run.result())
     run.start()
     seed_everything(SEED)
-    model = model_from_spec(flood_model_spec(profile.training))
+    model = build_flood_model(profile.training)
     trainer = Trainer(model, imbalance_config(profile, pos_weight), verbose=False)
     batch = profile.batch_size
     began = time.perf_counter()

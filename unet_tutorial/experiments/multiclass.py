@@ -193,7 +193,7 @@ def load_or_train(
     if status == "finished" and all((folder / name).is_file() for name in files):
         result = _from_folder(folder, loaded=True)
         if verbose:
-            print(f"loaded the finished run {shown_path(folder)}; it printed:")
+            print(f"loaded the finished run {shown_path(folder)}; its epoch lines:")
             print_history(result.history, result.best_epoch, result.max_epochs)
         return result
     custom.train_custom(

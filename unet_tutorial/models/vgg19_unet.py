@@ -179,6 +179,18 @@ class VGG19UNet(nn.Module):
         """Freeze every encoder parameter (``requires_grad_(False)``)."""
         set_trainable(self.encoder, False)
 
+    def train_all_unless_pretrained(self) -> bool:
+        """Without ImageNet weights, unfreeze the whole encoder and return ``True``.
+
+        A frozen encoder is only worth keeping for the features ImageNet taught it; a frozen
+        random one hands the decoder features nobody trained, so without the weights the
+        whole network trains from scratch. With them, nothing changes (``False``).
+        """
+        if self.pretrained_loaded:
+            return False
+        self.unfreeze_encoder(from_block=1)
+        return True
+
     def unfreeze_encoder(self, from_block: int = 5, from_layer: int | None = None) -> None:
         """Make encoder parameters trainable again, from a block or a VGG layer index on.
 

@@ -36,7 +36,7 @@ def choice_lines(choice: Mapping[str, Any]) -> list[str]:
     lines.append(
         f"the 'cpu' profile trains it for at most {cpu.epochs} epochs "
         f"(about {cpu.epochs * per_epoch / 60:.0f} min at that pace), then fine-tunes it "
-        f"for at most {cpu.finetune_epochs}"
+        f"for at most {cpu.finetune_epochs} epochs"
     )
     return lines
 

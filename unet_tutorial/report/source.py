@@ -35,6 +35,8 @@ def show_source(obj: Any) -> Any:
 
     class PackageSource(Code):
         def _repr_html_(self) -> str:
-            return f'<div class="package-source">{super()._repr_html_()}</div>'
+            # Monospace on the wrapper: some notebook front ends give output <pre> no font.
+            style = "font-family: var(--jp-code-font-family, monospace)"
+            return f'<div class="package-source" style="{style}">{super()._repr_html_()}</div>'
 
     return PackageSource(source_text(obj), language="python")

@@ -47,7 +47,8 @@ def best_epoch_line(history: Sequence[Mapping[str, Any]], best_epoch: int) -> st
 
 
 def print_history(history: Sequence[Mapping[str, Any]], best_epoch: int, epochs: int) -> None:
-    """Print a finished run's lines again, exactly as the run printed them."""
+    """Print a finished run's epoch lines again, as the run printed them (without the lines
+    before and after them: the device, the parameters, why it stopped)."""
     print(epoch_header(epochs))
     for record in history:
         print(epoch_line(record, epochs))
