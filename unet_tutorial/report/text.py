@@ -117,7 +117,9 @@ def plan_summary(profile: Any) -> dict[str, str]:
     )
     return {
         "model": title if vgg else f"{title} (width {plan.width})",
-        "encoder": "frozen (ImageNet weights)" if vgg else "none (from scratch)",
+        "encoder": "frozen ImageNet weights (all trained without them)"
+        if vgg
+        else "none (from scratch)",
         "image size": f"{profile.image_size}×{profile.image_size}",
         "batch size": str(profile.batch_size),
         "loss": plan.loss,
