@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from tools.notebooks import (
+    SOLUTION_TITLE,
     ConversionError,
     bibliography,
     book_url,
@@ -172,6 +173,26 @@ def test_a_figure_caption_follows_its_cell_as_markdown(tmp_path: Path) -> None:
     caption = cells[2].source
     assert caption.startswith("*Figure: Loss (solid) and IoU, as in ([Ronneberger et al., 2015](")
     assert not myst_leftovers(caption)
+
+
+def test_solution_code_is_folded_until_opened(tmp_path: Path) -> None:
+    chapter = tmp_path / "03_a.md"
+    chapter.write_text(
+        HEADER
+        + "\n# A\n\n```{code-cell} ipython3\nshown = 1\n```\n\n"
+        + ":::{exercise-start}\n:label: ex-a\n:::\n\nDo it.\n\n:::{exercise-end}\n:::\n\n"
+        + ":::{solution-start} ex-a\n:class: dropdown\n:::\n\n"
+        + "```{code-cell} ipython3\nanswer = 42\n```\n\n:::{solution-end}\n:::\n\n"
+        + "```{code-cell} ipython3\nafter = 2\n```\n"
+    )
+    code = [cell for cell in render_notebook(chapter).cells if cell.cell_type == "code"]
+    shown, answer, after = code
+    assert answer.source == f"{SOLUTION_TITLE}\nanswer = 42"
+    assert answer.metadata["cellView"] == "form"
+    assert answer.metadata["jupyter"]["source_hidden"] is True
+    for cell in (shown, after):
+        assert not cell.source.startswith("# @title")
+        assert "cellView" not in cell.metadata
 
 
 def test_reference_names_are_plain_unicode() -> None:

@@ -13,6 +13,8 @@ into what a notebook front end can show (:func:`colab_markdown`):
 - admonitions, exercises and solutions become a bold title and a blockquote or a heading;
 - a figure's caption (a code cell's ``mystnb: figure: caption:``) becomes a Markdown cell
   after the cell, since notebook front ends do not show cell metadata;
+- the code cells of a worked solution are folded until opened, as the book's dropdowns are
+  (:func:`hide_solution`);
   ``{math}`` blocks become ``$$...$$``; label targets and MyST comments are dropped.
 
 Chapters that train networks (``unet_tutorial: {gpu: true}`` in their front matter) get Colab's
@@ -202,10 +204,13 @@ def _directive(name: str, arg: str, body: list[str], where: str, state: dict) ->
             title += f" ({arg.strip()})"
         return [title, "", *content]
     if name in ("solution", "solution-start"):
+        state["in_solution"] = name == "solution-start"
         number = state["labels"].get(arg.strip())
         title = f"**Solution to exercise {number}**" if number else "**Solution**"
         return [title, "", *content]
     if name in ("exercise-end", "solution-end"):
+        if name == "solution-end":
+            state["in_solution"] = False
         return content
     if name == "math":
         return ["$$", *content, "$$"]
@@ -272,7 +277,7 @@ def new_state(chapter: str = "") -> dict:
             does (Exercise 8.2); empty for none.
     """
     prefix = f"{chapter}." if chapter else ""
-    return {"exercise": 0, "labels": {}, "cited": [], "prefix": prefix}
+    return {"exercise": 0, "labels": {}, "cited": [], "prefix": prefix, "in_solution": False}
 
 
 def myst_leftovers(text: str) -> list[str]:
@@ -303,6 +308,19 @@ GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": [
 """Notebook metadata that makes Colab open a chapter on a GPU runtime (its free T4)."""
 
 
+SOLUTION_TITLE = "# @title Solution (double-click to show the code)"
+"""The first line of a solution's code cell in a notebook: with ``cellView: form`` Colab shows
+only this title until the reader opens the cell; JupyterLab collapses the cell's input
+(``jupyter.source_hidden``). The book hides solutions in a dropdown the same way."""
+
+
+def hide_solution(cell: nbformat.NotebookNode) -> None:
+    """Fold a solution's code cell in Colab and JupyterLab (see :data:`SOLUTION_TITLE`)."""
+    cell.source = f"{SOLUTION_TITLE}\n{cell.source}"
+    cell.metadata["cellView"] = "form"
+    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+
+
 def figure_caption(cell: nbformat.NotebookNode) -> str:
     """The caption a code cell gives its figure (``mystnb: figure: caption:``), or ``""``.
 
@@ -324,6 +342,8 @@ def render_notebook(markdown: Path) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            if state["in_solution"]:
+                hide_solution(cell)
             caption = figure_caption(cell)
             if caption:
                 text = colab_markdown(f"*Figure: {caption}*", where, state)
