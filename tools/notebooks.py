@@ -11,11 +11,11 @@ into what a notebook front end can show (:func:`colab_markdown`):
 - ``{ref}`` / ``{numref}`` / ``{doc}`` become their text (or a link to the published page),
   ``{math}`` becomes ``$...$``;
 - admonitions, exercises and solutions become a bold title and a blockquote or a heading;
+  ``{math}`` blocks become ``$$...$$``; label targets and MyST comments are dropped;
 - a figure's caption (a code cell's ``mystnb: figure: caption:``) becomes a Markdown cell
   after the cell, since notebook front ends do not show cell metadata;
 - the code cells of a worked solution are folded until opened, as the book's dropdowns are
-  (:func:`hide_solution`);
-  ``{math}`` blocks become ``$$...$$``; label targets and MyST comments are dropped.
+  (:func:`hide_solution`).
 
 Chapters that train networks (``unet_tutorial: {gpu: true}`` in their front matter) get Colab's
 GPU accelerator metadata. ``sync`` writes the notebooks (outputs stripped); ``check`` fails when a
@@ -333,8 +333,8 @@ def figure_caption(cell: nbformat.NotebookNode) -> str:
 def render_notebook(markdown: Path) -> nbformat.NotebookNode:
     """The chapter as its Colab notebook: CommonMark cells, no outputs, Colab metadata."""
     notebook = jupytext.read(markdown)
-    number = markdown.name.split("_", 1)[0]
-    state = new_state(str(int(number)) if number.isdigit() else "")
+    chapter = markdown.name.split("_", 1)[0]  # "08_training.md" -> exercises 8.1, 8.2, ...
+    state = new_state(str(int(chapter)) if chapter.isdigit() else "")
     cells = []
     for number, cell in enumerate(notebook.cells):
         cells.append(cell)

@@ -7,8 +7,9 @@ a chapter trains, what the cell will do: load a stored run (seconds), or train f
 epochs, and how long that took on a machine like this one. A CPU is compared with the CPU the
 time was measured on (yours may be faster or slower); a GPU only with the same model of GPU.
 Where no measurement fits, it says so. For a GPU of :data:`ASSUMED_THROUGHPUT` (Colab's free T4)
-and a training whose arithmetic is counted (:func:`~unet_tutorial.analysis.cost.model_cost`),
-it adds an estimate from the operation count (:func:`operations_estimate`), labelled as one.
+and a training whose arithmetic is counted
+(:func:`~unet_tutorial.analysis.cost.training_operations`), it adds an estimate from the
+operation count (:func:`operations_estimate`), labelled as one.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from unet_tutorial.runtime import default_device
 SHIPPED = "run_times.json"
 
 #: Sustained training throughput (floating-point operations per second, float16 autocast)
-#: assumed for a GPU on which no time of this book's runs has been measured: a range of 10 to
-#: 15 % of the T4's 65 TFLOP/s float16 tensor-core peak. An assumption, not a measurement;
+#: assumed for a GPU on which no time of this book's runs has been measured: roughly a tenth to
+#: a sixth of the T4's 65 TFLOP/s float16 tensor-core peak. An assumption, not a measurement;
 #: replace it with shipped times (``python -m tools.run_times``) once a run on such a GPU exists.
 ASSUMED_THROUGHPUT: dict[str, tuple[float, float]] = {"Tesla T4": (6e12, 10e12)}
 
