@@ -54,23 +54,33 @@ def alt_from_caption(app: Sphinx, doctree: nodes.document, docname: str) -> None
 def one_stream_per_name(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A cell's outputs with each stream (stdout, stderr) in one output, its text once.
 
-    A later output's text is appended to the first one of its name unless the first holds it
-    already (what ``nb_merge_streams`` left behind); either way the later output goes.
+    ``nb_merge_streams`` appended each later output of a name, as ``text.rstrip() + "\\n"``, to
+    the first one. Where the first output ends with exactly that, the later ones are leftovers
+    and go; otherwise (a notebook the merge never touched) their text is appended here.
     """
-    first: dict[str, dict[str, Any]] = {}
+    streams: dict[str, list[dict[str, Any]]] = {}
     kept = []
     for output in outputs:
         if output.get("output_type") != "stream":
             kept.append(output)
+        elif output["name"] in streams:
+            streams[output["name"]].append(output)
+        else:
+            streams[output["name"]] = [output]
+            kept.append(output)
+    for first, *later in streams.values():
+        if not later:
             continue
-        text = "".join(output.get("text", ""))
-        if output["name"] not in first:
-            first[output["name"]] = {**output, "text": text}
-            kept.append(first[output["name"]])
-            continue
-        merged = first[output["name"]]
-        if text.strip() and text.strip() not in merged["text"]:
-            merged["text"] = merged["text"].rstrip("\n") + "\n" + text
+        text = "".join(first.get("text", ""))
+        appended = "".join(
+            f"{part.rstrip()}\n"
+            for part in ("".join(o.get("text", "")) for o in later)
+            if part.rstrip()
+        )
+        merged = text.endswith(appended) and text[: len(text) - len(appended)].strip()
+        if not merged:
+            text = text.rstrip("\n") + "\n" + appended
+        first["text"] = text
     return kept
 
 
