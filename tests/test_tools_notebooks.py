@@ -34,6 +34,12 @@ kernelspec:
 """
 
 
+def write_source(path: Path, body: str) -> Path:
+    """A chapter file: the header, a title and ``body`` (MyST markdown)."""
+    path.write_text(HEADER + "\n# A\n\n" + body)
+    return path
+
+
 def write_chapter(path: Path, cells: list[str]) -> Path:
     body = "\n\n".join(f"```{{code-cell}} ipython3\n{code}\n```" for code in cells)
     path.write_text(HEADER + "\n# A chapter\n\n" + body + "\n")
@@ -124,8 +130,7 @@ def test_exercises_carry_the_chapter_number_as_in_the_book(tmp_path: Path) -> No
     assert first.startswith("**Exercise 8.1**")
     solution = colab_markdown(":::{solution} ex-a\nDone.\n:::", "t", state)
     assert solution.startswith("**Solution to exercise 8.1**")
-    chapter = tmp_path / "08_training.md"
-    chapter.write_text(HEADER + "\n# A\n\n:::{exercise}\nDo it.\n:::\n")
+    chapter = write_source(tmp_path / "08_training.md", ":::{exercise}\nDo it.\n:::\n")
     assert "**Exercise 8.1**" in render_notebook(chapter).cells[0].source
 
 
@@ -160,12 +165,11 @@ def test_chapters_marked_for_a_gpu_get_colab_s_accelerator(tmp_path: Path) -> No
 
 
 def test_a_figure_caption_follows_its_cell_as_markdown(tmp_path: Path) -> None:
-    chapter = tmp_path / "01_a.md"
-    chapter.write_text(
-        HEADER
-        + "\n# A\n\n```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: Loss (solid)"
-        + "\n      and IoU, as in {cite}`ronneberger2015unet`.\n    name: fig-a\n---\nplot()\n```"
-        + "\n\n```{code-cell} ipython3\nprint(1)\n```\n"
+    chapter = write_source(
+        tmp_path / "01_a.md",
+        "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: Loss (solid)"
+        "\n      and IoU, as in {cite}`ronneberger2015unet`.\n    name: fig-a\n---\nplot()\n```"
+        "\n\n```{code-cell} ipython3\nprint(1)\n```\n",
     )
     cells = render_notebook(chapter).cells
     kinds = [cell.cell_type for cell in cells]
@@ -176,14 +180,13 @@ def test_a_figure_caption_follows_its_cell_as_markdown(tmp_path: Path) -> None:
 
 
 def test_solution_code_is_folded_until_opened(tmp_path: Path) -> None:
-    chapter = tmp_path / "03_a.md"
-    chapter.write_text(
-        HEADER
-        + "\n# A\n\n```{code-cell} ipython3\nshown = 1\n```\n\n"
-        + ":::{exercise-start}\n:label: ex-a\n:::\n\nDo it.\n\n:::{exercise-end}\n:::\n\n"
-        + ":::{solution-start} ex-a\n:class: dropdown\n:::\n\n"
-        + "```{code-cell} ipython3\nanswer = 42\n```\n\n:::{solution-end}\n:::\n\n"
-        + "```{code-cell} ipython3\nafter = 2\n```\n"
+    chapter = write_source(
+        tmp_path / "03_a.md",
+        "```{code-cell} ipython3\nshown = 1\n```\n\n"
+        ":::{exercise-start}\n:label: ex-a\n:::\n\nDo it.\n\n:::{exercise-end}\n:::\n\n"
+        ":::{solution-start} ex-a\n:class: dropdown\n:::\n\n"
+        "```{code-cell} ipython3\nanswer = 42\n```\n\n:::{solution-end}\n:::\n\n"
+        "```{code-cell} ipython3\nafter = 2\n```\n",
     )
     code = [cell for cell in render_notebook(chapter).cells if cell.cell_type == "code"]
     shown, answer, after = code
