@@ -16,6 +16,7 @@ from unet_tutorial.data.synthetic import save_scene_folder
 from unet_tutorial.evaluation import native_cases
 from unet_tutorial.models import model_from_spec
 from unet_tutorial.profiles import PROFILES
+from unet_tutorial.runs import METRICS_FORMAT
 from unet_tutorial.training.trainer import TrainConfig, Trainer
 
 SPEC = {"name": "attention_unet", "kwargs": {"num_classes": 1, "base_channels": 2}}
@@ -121,7 +122,8 @@ def test_predict_names_an_unreadable_image_and_goes_on(tmp_path, checkpoint, cap
     assert (out / "good_mask.png").is_file() and not (out / "broken_mask.png").exists()
 
 
-def test_train_command_writes_a_run(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def tiny_profile(tmp_path, monkeypatch):
     monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
     monkeypatch.delenv("UNET_TUTORIAL_DATA", raising=False)
     smoke = PROFILES["smoke"]
@@ -133,15 +135,49 @@ def test_train_command_writes_a_run(tmp_path, monkeypatch, capsys):
         training=dataclasses.replace(smoke.training, width=2, epochs=1, finetune_epochs=1),
     )
     monkeypatch.setitem(PROFILES, "tiny", tiny)
+    return tmp_path / "data" / "runs" / "tiny-synthetic-train"
+
+
+def test_train_command_writes_a_run_in_the_pipeline_schema(tiny_profile) -> None:
     assert main(["train", "--profile", "tiny", "--stage", "train"]) == 0
-    run = tmp_path / "data" / "runs" / "tiny-synthetic-train"
-    metrics = json.loads((run / "metrics.json").read_text())
-    expected = {"profile", "dataset", "split", "image_size", "model", "epochs_run", "best_epoch"}
-    assert expected | {"train_seconds", "device", "test"} <= set(metrics)
-    assert set(metrics["test"]) == {"iou", "dice", "precision", "recall", "pixel_accuracy"}
-    assert metrics["profile"] == "tiny" and metrics["image_size"] == 32
-    assert (run / "training.gif").is_file()
+    metrics = json.loads((tiny_profile / "metrics.json").read_text())
+    assert metrics["format"] == METRICS_FORMAT
+    assert metrics["purpose"] == {"experiment": "flood", "profile": "tiny", "stage": "train"}
+    assert metrics["settings"]["image_size"] == 32 and metrics["settings"]["epochs"] == 1
+    assert metrics["model"]["name"] == "attention_unet"
+    assert metrics["model"]["kwargs"] == {"num_classes": 1, "base_channels": 2}
+    assert metrics["training"]["epochs_run"] == 1 and metrics["training"]["best_epoch"] == 1
+    scores = set(metrics["test"]["scores"])
+    assert scores == {"iou", "dice", "precision", "recall", "pixel_accuracy"}
+    assert sum(len(ids) for ids in metrics["split"].values()) == 9
+    assert (tiny_profile / "training.gif").is_file()
+
+
+def test_train_twice_keeps_the_first_run(tiny_profile, capsys) -> None:
+    """The book's recipe run a second time reuses the finished run: nothing is retrained or
+    deleted (it used to delete it and train again)."""
+    assert main(["train", "--profile", "tiny", "--stage", "train"]) == 0
+    first = {p.name: p.stat().st_mtime_ns for p in tiny_profile.iterdir()}
+    best = (tiny_profile / "best.pt").read_bytes()
     capsys.readouterr()
-    # --resume reuses the finished run instead of training again
-    assert main(["train", "--profile", "tiny", "--stage", "train", "--resume"]) == 0
-    assert "loaded the finished run data/runs/tiny-synthetic-train" in capsys.readouterr().out
+    assert main(["train", "--profile", "tiny", "--stage", "train"]) == 0
+    assert "reusing the finished run" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in tiny_profile.iterdir()} == first
+    assert (tiny_profile / "best.pt").read_bytes() == best
+    # --overwrite is the one way to train it again
+    assert main(["train", "--profile", "tiny", "--stage", "train", "--overwrite"]) == 0
+    assert (tiny_profile / "metrics.json").stat().st_mtime_ns > first["metrics.json"]
+
+
+def test_train_refuses_a_stored_recipe_run_with_other_settings(tiny_profile, capsys) -> None:
+    assert main(["train", "--profile", "tiny", "--stage", "train"]) == 0
+    before = (tiny_profile / "best.pt").read_bytes()
+    changed = dataclasses.replace(
+        PROFILES["tiny"], training=dataclasses.replace(PROFILES["tiny"].training, lr=5e-4)
+    )
+    PROFILES["tiny"] = changed
+    capsys.readouterr()
+    assert main(["train", "--profile", "tiny", "--stage", "train"]) == 2
+    error = capsys.readouterr().err
+    assert "config.lr: saved 0.001, now 0.0005" in error and "--overwrite" in error
+    assert (tiny_profile / "best.pt").read_bytes() == before

@@ -109,8 +109,9 @@ def test_train_refuses_class_values_without_classes_and_writes_nothing(folders, 
 def test_train_writes_the_settings_split_and_data_identity(runs):
     for kind in ("255", "01"):
         metrics = json.loads((runs[kind] / "metrics.json").read_text())
-        assert metrics["settings"]["image_size"] == 32 and metrics["settings"]["num_classes"] == 1
-        assert metrics["settings"]["epochs"] == 2 and metrics["settings"]["width"] == 2
+        assert metrics["settings"]["image_size"] == 32 and metrics["classes"] is None
+        assert metrics["settings"]["epochs"] == 2
+        assert metrics["model"]["kwargs"] == {"num_classes": 1, "base_channels": 2}
         assert sum(len(ids) for ids in metrics["split"].values()) == 9
         assert metrics["data"]["files"] and metrics["data"]["split_digest"]
         assert set(metrics["test"]["scores"]) == {
@@ -130,25 +131,29 @@ def test_train_writes_the_settings_split_and_data_identity(runs):
 def test_train_multiclass_scores_each_class(runs):
     for kind in ("classes", "raw"):
         metrics = json.loads((runs[kind] / "metrics.json").read_text())
-        assert metrics["settings"]["num_classes"] == 3 and metrics["settings"]["loss"] == "ce+dice"
+        assert len(metrics["classes"]["classes"]) == 3
+        assert metrics["model"]["kwargs"]["num_classes"] == 3
+        assert metrics["settings"]["loss"] == "ce+dice"
         test = metrics["test"]
         assert test["kind"] == "multi-class"
         assert len(test["per_class"]) == 3 and np.asarray(test["confusion"]).shape == (3, 3)
-        low, high = test["mean_iou_95"]
+        low, high = test["interval_95"]["mean_iou"]
         assert low <= test["scores"]["mean_iou"] <= high
 
 
-def test_resume_reuses_and_refuses_other_settings(runs, folders, capsys, monkeypatch):
+def test_train_again_reuses_and_refuses_other_settings(runs, folders, capsys, monkeypatch):
     monkeypatch.setenv("UNET_TUTORIAL_PROFILE", "smoke")
     args = ["train", "--data", str(folders["255"]), "--out", str(runs["255"])]
-    assert main([*args, *TINY, "--resume"]) == 0
-    assert "reusing the finished run" in capsys.readouterr().out
+    best = (runs["255"] / "best.pt").read_bytes()
+    for extra in ([], ["--resume"]):  # --resume is what train does anyway
+        assert main([*args, *TINY, *extra]) == 0
+        assert "reusing the finished run" in capsys.readouterr().out
     changed = [*TINY[:-4], "--epochs", "3", "--batch-size", "4"]
-    assert main([*args, *changed, "--resume"]) == 2
+    assert main([*args, *changed]) == 2
     error = capsys.readouterr().err
-    assert "settings differ" in error and "config.epochs: saved 2, now 3" in error
-    assert main([*args, *TINY]) == 2  # neither --resume nor --overwrite: refused
-    assert "--overwrite" in capsys.readouterr().err
+    assert "other settings" in error and "config.epochs: saved 2, now 3" in error
+    assert "--overwrite" in error
+    assert (runs["255"] / "best.pt").read_bytes() == best  # nothing was replaced
 
 
 def test_out_never_touches_a_folder_of_strangers(folders, tmp_path, capsys, monkeypatch):

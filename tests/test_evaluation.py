@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from unet_tutorial.evaluation import evaluate_native, mean_loss
-from unet_tutorial.training.inference import predict_logits
+from unet_tutorial.inference import predict_logits
 
 
 class LeftHalfIsWater(nn.Module):

@@ -9,17 +9,17 @@ import torch
 
 from unet_tutorial.analysis.cost import model_cost
 from unet_tutorial.experiments.comparison import (
-    build_model,
     load_comparison_data,
     run_comparison,
     run_spec,
     train_config,
     training_operations,
 )
-from unet_tutorial.experiments.runs import run_key
 from unet_tutorial.models import MODELS, count_parameters
 from unet_tutorial.profiles import ComparisonSettings, get_profile
 from unet_tutorial.report.tables import comparison_records, comparison_table
+from unet_tutorial.runs import build_model
+from unet_tutorial.runs.store import run_key
 
 TINY = get_profile("smoke").replace(
     name="tiny", max_samples=6, base_channels=4, comparison=ComparisonSettings(16, 1)
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 @pytest.mark.parametrize("name", [n for n in MODELS if n != "vgg19_unet"])
 def test_every_small_model_maps_images_to_one_logit_per_pixel(name) -> None:
-    model, note = build_model(name, TINY)
+    model, note = build_model(run_spec(name, TINY))
     assert note
     with torch.no_grad():
         out = model.eval()(torch.rand(1, 3, 32, 48))
@@ -47,14 +47,14 @@ def test_vgg19_without_imagenet_weights_trains_everything(monkeypatch) -> None:
 
     monkeypatch.setattr(weights, "load_vgg19_feature_weights", unavailable)
     monkeypatch.setattr("unet_tutorial.models.vgg19_unet.load_vgg19_feature_weights", unavailable)
-    model, note = build_model("vgg19_unet", TINY)
-    assert "scratch" in note
+    model, note = build_model(run_spec("vgg19_unet", TINY))
+    assert note == "no ImageNet weights: the whole network trains from scratch"
     assert all(p.requires_grad for p in model.parameters())
 
 
 def test_unknown_model_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unet_plus_plus"):
-        build_model("segformer", TINY)
+        run_spec("segformer", TINY)
     with pytest.raises(ValueError, match="Unknown models"):
         run_comparison(TINY, data=None, names=["segformer"])  # type: ignore[arg-type]
 
@@ -76,7 +76,7 @@ def test_one_run_is_stored_and_reused_until_its_settings_change(tmp_path, monkey
     assert row.test_iou_low <= row.test_iou <= row.test_iou_high
     assert row.train_images_per_s > 0 and row.epochs_run == 1
     saved = json.loads((tmp_path / "data/runs/compare-tiny/attention_unet/run.json").read_text())
-    assert saved["key"] == run_key(run_spec("attention_unet", TINY, data)) and saved["finished"]
+    assert saved["key"] == run_key(run_spec("attention_unet", TINY).key(data)) and saved["finished"]
 
     again, models_again = run_comparison(TINY, data, names=["attention_unet"], verbose=False)
     assert again == rows  # the stored row, times included: nothing was retrained
@@ -87,7 +87,7 @@ def test_one_run_is_stored_and_reused_until_its_settings_change(tmp_path, monkey
     ):
         torch.testing.assert_close(a, b)
     longer = TINY.replace(comparison=ComparisonSettings(16, 2))
-    assert run_key(run_spec("attention_unet", longer, data)) != saved["key"]
+    assert run_key(run_spec("attention_unet", longer).key(data)) != saved["key"]
     assert comparison_records(rows)[0]["model"] == "Attention U-Net"
     rendered = comparison_table(rows)
     assert rendered.count("<tr>") == 1 + len(rows) and "<th>Attention U-Net</th>" in rendered

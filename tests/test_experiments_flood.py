@@ -13,18 +13,18 @@ import torch
 from unet_tutorial.analysis.cost import model_cost
 from unet_tutorial.data import load_flood_data
 from unet_tutorial.experiments.flood import (
-    build_flood_model,
     load_or_train,
-    load_stage,
     prepare_finetuning,
     select_final,
     stage_operations,
     stage_spec,
+    stage_status,
     train_config,
 )
 from unet_tutorial.models import count_parameters, model_from_spec, model_spec
 from unet_tutorial.models.weights import PretrainedWeightsUnavailable
 from unet_tutorial.profiles import PROFILES
+from unet_tutorial.runs import METRICS_FORMAT, build_model, load_run
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -48,11 +48,13 @@ def test_a_finished_run_is_reused_only_with_the_same_settings(tiny) -> None:
     assert again.loaded
     for key, value in trained.model.state_dict().items():
         assert torch.equal(again.model.state_dict()[key], value.cpu())
-    assert again.metrics["test"] == trained.metrics["test"]
+    assert again.metrics == trained.metrics
+    assert again.metrics["format"] == METRICS_FORMAT
     assert again.evaluation.counts == trained.evaluation.counts
     other_lr = dataclasses.replace(profile.training, lr=5e-4)
-    assert load_stage(dataclasses.replace(profile, training=other_lr), data, "train") is None
-    assert load_stage(dataclasses.replace(profile, batch_size=2), data, "train") is None
+    assert stage_status(profile, data, "train") == "finished"
+    assert stage_status(dataclasses.replace(profile, training=other_lr), data, "train") == "changed"
+    assert stage_status(dataclasses.replace(profile, batch_size=2), data, "train") == "changed"
 
 
 def test_fine_tuning_starts_from_the_first_stage(tiny) -> None:
@@ -60,8 +62,12 @@ def test_fine_tuning_starts_from_the_first_stage(tiny) -> None:
     first = load_or_train(profile, "train", data, verbose=False)
     second = load_or_train(profile, "finetune", data, verbose=False)
     assert second.run_dir.name == "tiny-synthetic-finetune"
-    assert second.metrics["stage"] == "finetune"
-    assert second.metrics["train_config"]["lr"] == profile.training.finetune_lr
+    assert second.metrics["purpose"] == {
+        "experiment": "flood",
+        "profile": "tiny",
+        "stage": "finetune",
+    }
+    assert second.metrics["settings"]["lr"] == profile.training.finetune_lr
     assert first.run_dir.is_dir() and second.gif.is_file()
 
 
@@ -91,7 +97,9 @@ def test_without_imagenet_weights_the_gpu_plan_trains_the_whole_vgg19_unet(monke
         raise PretrainedWeightsUnavailable("offline")
 
     monkeypatch.setattr("unet_tutorial.models.vgg19_unet.load_vgg19_feature_weights", unavailable)
-    model = build_flood_model(PROFILES["gpu"].training)
+    gpu = PROFILES["gpu"]
+    model, note = build_model(stage_spec(gpu, SimpleNamespace(), "train"))
+    assert note == "no ImageNet weights: the whole network trains from scratch"
     assert not model.pretrained_loaded
     assert count_parameters(model, trainable_only=True) == count_parameters(model)
 
@@ -111,9 +119,9 @@ def test_changing_only_the_fine_tuning_keeps_the_first_stage(tiny) -> None:
     other = dataclasses.replace(profile.training, finetune_lr=5e-5)
     changed = dataclasses.replace(profile, training=other)
     assert stage_spec(changed, data, "train") == stage_spec(profile, data, "train")
-    assert load_stage(changed, data, "train") is not None  # the first stage is reused ...
-    assert load_stage(changed, data, "finetune") is None  # ... the second is not
-    assert load_stage(profile, data, "train").best_epoch == first.best_epoch
+    assert stage_status(changed, data, "train") == "finished"  # the first stage is reused ...
+    assert stage_status(changed, data, "finetune") == "changed"  # ... the second is not
+    assert load_run(first.run_dir).best_epoch == first.best_epoch
 
 
 def test_an_interrupted_run_resumes_and_prints_what_it_printed(tiny, capsys) -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from unet_tutorial.experiments import imbalance
-from unet_tutorial.experiments.runs import run_key
 from unet_tutorial.profiles import PROFILES, get_profile
+from unet_tutorial.runs.store import run_key
 
 TINY = get_profile("smoke").replace(name="tiny", max_samples=6, image_size=32)
 
@@ -66,7 +66,7 @@ def test_runs_are_stored_and_reused(tmp_path, monkeypatch, capsys) -> None:
     assert imbalance.runs_stored(TINY, data, weights)
     folder = tmp_path / "data/runs/imbalance-tiny-synthetic/pos-weight-3"
     saved = json.loads((folder / "run.json").read_text())
-    assert saved["finished"] and saved["key"] == run_key(imbalance.run_spec(TINY, data, 3.0))
+    assert saved["finished"] and saved["key"] == run_key(imbalance.run_spec(TINY, 3.0).key(data))
     assert imbalance.run_imbalance(TINY, data, weights) == rows  # loaded, times included
     imbalance.print_imbalance(rows)
     lines = capsys.readouterr().out.splitlines()

@@ -69,8 +69,14 @@ def test_announce_says_a_stored_run_is_loaded(capsys, tmp_path, monkeypatch) -> 
     assert "stored in data/runs/x: it is loaded, nothing is trained" in capsys.readouterr().out
 
 
-def test_the_shipped_file_is_readable() -> None:
-    assert isinstance(timing.load_run_times()["runs"], list)
+def test_the_shipped_file_labels_every_time_with_its_machine() -> None:
+    runs = timing.load_run_times()["runs"]
+    assert runs, "the package ships no run times"
+    for run in runs:
+        assert run["profile"] in ("cpu", "gpu") and run["unit"] in ("epoch", "step")
+        assert run["seconds_per_unit"] > 0
+        assert run["machine"].endswith(")") and "(20" in run["machine"]  # dated
+        assert run["device_name"] == "CPU" if run["device"] == "cpu" else run["device_name"]
 
 
 def test_a_t4_without_a_measured_time_gets_an_estimate_from_the_operations(

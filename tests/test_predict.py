@@ -13,6 +13,13 @@ from PIL import Image
 
 from unet_tutorial.data.masks import ClassTable
 from unet_tutorial.data.transforms import photo_to_input, photo_to_tensor
+from unet_tutorial.inference import (
+    blend_weights,
+    label_map,
+    tile_starts,
+    tiled_label_map,
+    upsample_logits,
+)
 from unet_tutorial.metrics import binarize
 from unet_tutorial.openmp import wait_policy_state
 from unet_tutorial.predict import (
@@ -23,13 +30,6 @@ from unet_tutorial.predict import (
     photo_size,
     plan_outputs,
     tint,
-)
-from unet_tutorial.training.inference import (
-    blend_weights,
-    label_map,
-    tile_starts,
-    tiled_label_map,
-    upsample_logits,
 )
 from unet_tutorial.viz.training import water_overlay
 

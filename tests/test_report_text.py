@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from unet_tutorial.profiles import PROFILES
-from unet_tutorial.report.text import (
+from unet_tutorial.report.text import plan_summary, side_by_side
+from unet_tutorial.training.progress import (
     best_epoch_line,
     epoch_header,
     epoch_line,
-    plan_summary,
     print_history,
-    side_by_side,
 )
 
 HISTORY = [

@@ -32,7 +32,9 @@ def test_finished_runs_become_labelled_times(tmp_path, monkeypatch) -> None:
     flood = next(r for r in records if r["experiment"] == "flood")
     assert flood["machine"] == "a test machine (2026-11-30)" and flood["device_name"] == "CPU"
     metrics = json.loads((run.run_dir / "metrics.json").read_text())
-    expected = metrics["train_seconds"] / metrics["epochs_run"]
+    training = metrics["training"]
+    expected = training["train_seconds"] / training["epochs_run"]
     assert abs(flood["seconds_per_unit"] - expected) < 1e-3 and flood["unit"] == "epoch"
+    assert flood["stage"] == "train" and flood["model"] == "attention_unet"
     skip = next(r for r in records if r["experiment"] == "skip_study")
     assert skip["unit"] == "step" and skip["skip"] == "none" and skip["profile"] == "cpu"

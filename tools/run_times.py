@@ -19,8 +19,9 @@ from typing import Any
 
 import torch
 
-from unet_tutorial.experiments.runs import RUN_FILE
 from unet_tutorial.paths import runs_dir
+from unet_tutorial.runs import METRICS_FORMAT
+from unet_tutorial.runs.store import RUN_FILE
 
 OUT = Path(__file__).resolve().parents[1] / "unet_tutorial" / "measurements" / "run_times.json"
 
@@ -32,58 +33,40 @@ def describe_machine() -> str:
 
 
 def collect(root: Path, machine: str, date: str) -> list[dict[str, Any]]:
-    """One record per finished run under ``root``."""
+    """One record per finished run under ``root``: every run of the pipeline from its
+    ``metrics.json`` (:data:`~unet_tutorial.runs.METRICS_FORMAT`), the skip study's steps from
+    its ``run.json``."""
     records = []
     for run_file in sorted(root.rglob(RUN_FILE)):
         saved = json.loads(run_file.read_text())
         if not saved.get("finished"):
             continue
         spec, result, folder = saved["spec"], saved.get("result") or {}, run_file.parent
-        experiment = spec.get("experiment")
-        base = {"experiment": experiment, "machine": f"{machine} ({date})"}
-        if experiment == "flood":
-            metrics = json.loads((folder / "metrics.json").read_text())
-            record = base | {
-                "stage": spec["stage"],
-                "profile": metrics["profile"],
-                "model": spec["model"]["name"],
+        metrics_file = folder / "metrics.json"
+        base = {"machine": f"{machine} ({date})"}
+        if metrics_file.is_file():
+            metrics = json.loads(metrics_file.read_text())
+            if metrics.get("format") != METRICS_FORMAT:
+                continue
+            purpose, training = metrics["purpose"], metrics["training"]
+            record = base | {"experiment": purpose["experiment"]}
+            if "stage" in purpose:
+                record["stage"] = purpose["stage"]
+            record |= {
+                "profile": purpose.get("profile"),
+                "model": metrics["model"]["name"],
                 "device": metrics["device"],
                 "unit": "epoch",
-                "seconds_per_unit": metrics["train_seconds"] / metrics["epochs_run"],
+                "seconds_per_unit": training["train_seconds"] / training["epochs_run"],
             }
-        elif experiment == "comparison":
+        elif spec.get("experiment") == "skip_study":
             record = base | {
-                "model": spec["model"],
-                "profile": folder.parent.name.removeprefix("compare-"),
-                "device": spec["device"],
-                "unit": "epoch",
-                "seconds_per_unit": 60 * result["train_minutes"] / result["epochs_run"],
-            }
-        elif experiment == "skip_study":
-            record = base | {
+                "experiment": "skip_study",
                 "skip": spec["skip"],
                 "profile": folder.parent.name.removeprefix("skip-study-"),
                 "device": spec["device"],
                 "unit": "step",
                 "seconds_per_unit": result["seconds"] / spec["steps"],
-            }
-        elif experiment == "cli" and folder.name.startswith("multiclass-"):
-            metrics = json.loads((folder / "metrics.json").read_text())
-            record = base | {
-                "experiment": "multiclass",
-                "profile": folder.name.removeprefix("multiclass-"),
-                "model": spec["model"]["name"],
-                "device": metrics["device"],
-                "unit": "epoch",
-                "seconds_per_unit": metrics["train_seconds"] / metrics["epochs_run"],
-            }
-        elif experiment in ("imbalance", "unfreezing"):
-            record = base | {
-                "stage": spec.get("stage"),
-                "profile": spec["profile"],
-                "device": spec["device"],
-                "unit": "epoch",
-                "seconds_per_unit": result["seconds"] / spec["config"]["epochs"],
             }
         else:
             continue

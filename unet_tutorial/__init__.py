@@ -15,10 +15,14 @@ Modules, one concern each:
 - :mod:`unet_tutorial.losses` -- binary cross-entropy, soft Dice, their sum, and the paper's
   weighted cross-entropy with its border weight map.
 - :mod:`unet_tutorial.metrics` -- IoU, Dice, precision, recall from confusion counts.
-- :mod:`unet_tutorial.training` -- the training step, the trainer, checkpoints, inference,
-  speed measurements.
+- :mod:`unet_tutorial.training` -- the training step, the epoch and evaluation loops, the
+  trainer, checkpoints, speed measurements.
+- :mod:`unet_tutorial.inference` -- the one path from photos to logits at their own size.
 - :mod:`unet_tutorial.evaluation` -- scores at each photo's own resolution, result cases.
-- :mod:`unet_tutorial.experiments` -- the book's experiments and the run store they share.
+- :mod:`unet_tutorial.runs` -- a run's specification, the run store, and :func:`train_run`, the
+  one function every training run of the book and of the command line goes through.
+- :mod:`unet_tutorial.experiments` -- the book's orchestration: its experiments, on top of
+  everything above (nothing above imports it).
 - :mod:`unet_tutorial.analysis` -- measurements that explain the networks (shift tolerance,
   gradient flow, attention maps, baselines, the training GIF's frames, where errors fall, what
   a network costs).

@@ -11,7 +11,9 @@ stages, the run in ``data/runs/<profile>-<dataset>-<stage>/``, reused by the cha
 setting (``--model``, ``--image-size``, ``--width``, ``--epochs``, ``--batch-size``, ``--lr``,
 ``--loss``, ``--patience``, ``--classes``, ``--pretrained``, ``--out``) trains one stage with
 those settings, the profile filling in the rest, in ``--out`` (default ``runs/<model>-<data>``);
-so does a dataset folder holding a ``classes.json`` (see :mod:`unet_tutorial.experiments.custom`).
+so does a dataset folder holding a ``classes.json`` (see :mod:`unet_tutorial.runs`). Run twice,
+``train`` reuses a finished run with the same settings and refuses one with other settings
+(naming them) unless ``--overwrite``: nothing a run wrote is replaced without it.
 Masks are binary (0/1 or 0/255) unless ``--classes N`` (values ``0 .. N-1``), ``--color
 R,G,B=CLASS`` options or a ``classes.json`` beside the data say they hold classes
 (:mod:`unet_tutorial.data.masks`).
@@ -115,11 +117,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--resume",
         action="store_true",
-        help="continue an interrupted run (a finished one is reused); refused when the run's "
-        "settings differ",
+        help="what train always does: continue an interrupted run, reuse a finished one with "
+        "the same settings (kept for scripts that pass it)",
     )
     train.add_argument(
-        "--overwrite", action="store_true", help="train afresh in a --out folder holding a run"
+        "--overwrite",
+        action="store_true",
+        help="train afresh where the run folder holds a run (finished, interrupted or with "
+        "other settings); without it nothing a run wrote is replaced",
     )
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--device", help="cpu or cuda (default: cuda when available)")
@@ -213,24 +218,51 @@ def _runtime_line(device: torch.device) -> str:
     )
 
 
+CLI_VERSION = 1
+"""Part of a command-line run's identity: bump when a change here changes results."""
+
+
 def train_command(args: argparse.Namespace) -> int:
+    """Train, or reuse, or resume: the run store's one rule (:meth:`unet_tutorial.runs.Run.plan`)
+    for the book's recipe and for a run with settings alike. A finished run with the same
+    settings is reused (saying so), an interrupted one resumed; a run with other settings is
+    refused, naming the differences, unless ``--overwrite``."""
     from unet_tutorial.data.masks import CLASSES_FILE
 
     table_file = args.data is not None and (args.data / CLASSES_FILE).is_file()
     custom = table_file or any(getattr(args, name) is not None for name in SETTINGS)
     if custom:
-        return train_custom_command(args)
-    if args.overwrite:
-        return _error("--overwrite goes with --out (a run folder of your own).")
-    return train_book_command(args)
+        return train_settings_command(args)
+    return train_recipe_command(args)
 
 
-def train_book_command(args: argparse.Namespace) -> int:
+def _train_errors() -> tuple[type[Exception], ...]:
+    from unet_tutorial.data.io import CorruptFileError, MaskValuesError
+    from unet_tutorial.runs import ForeignFolderError, SettingsChangedError
+
+    return (SettingsChangedError, ForeignFolderError, MaskValuesError, CorruptFileError)
+
+
+def _print_result(result: Any, label: str = "") -> None:
+    from unet_tutorial.evaluation import describe_test
+
+    training = result.metrics["training"]
+    lines = describe_test(result.metrics["test"])
+    print(f"{label}test (each photo at its own size): {lines[0]}")
+    for line in lines[1:]:
+        print(line)
+    print(
+        f"{label}{training['epochs_run']} epochs, {training['seconds_per_epoch']:.1f} s per "
+        f"epoch; best epoch {training['best_epoch']}; "
+        f"{'reused' if result.loaded else 'wrote'} {result.folder}/best.pt, last.pt, "
+        "metrics.json"
+    )
+
+
+def train_recipe_command(args: argparse.Namespace) -> int:
     """The book's recipe for the profile, both stages by default (chapters 8-9)."""
     from unet_tutorial.data import DatasetNotFoundError, load_flood_data
-    from unet_tutorial.data.io import MaskValuesError
-    from unet_tutorial.experiments.flood import load_or_train, run_name, stage_spec
-    from unet_tutorial.experiments.runs import open_run
+    from unet_tutorial.experiments.flood import train_stage
 
     profile = get_profile(args.profile)
     device = _device(args.device)
@@ -241,34 +273,28 @@ def train_book_command(args: argparse.Namespace) -> int:
         return _error(str(error))
     stages = ["train", "finetune"] if args.stage == "all" else [args.stage]
     for stage in stages:
-        if args.resume:
-            run = open_run(
-                run_name(profile, data, stage), stage_spec(profile, data, stage, args.seed)
-            )
-            if run.status() == "changed":
-                differences = "; ".join(run.differences()[:12])
-                return _error(
-                    f"cannot resume {run.folder}: its settings differ ({differences}). Run "
-                    "without --resume to train it afresh, or give --out for a new run."
-                )
         try:
-            run = load_or_train(
-                profile, stage, data, seed=args.seed, retrain=not args.resume, device=device
+            run = train_stage(
+                profile,
+                data,
+                stage,
+                overwrite=args.overwrite,
+                replace_changed=False,
+                seed=args.seed,
+                device=device,
             )
-        except MaskValuesError as error:
+        except _train_errors() as error:
             return _error(str(error))
-        scores = ", ".join(f"{k} {v:.3f}" for k, v in run.metrics["test"].items())
-        print(f"{stage}: test (original resolution) {scores}")
-        print(f"{stage}: wrote {run.run_dir}/best.pt, last.pt, metrics.json, training.gif")
+        _print_result(run.result, f"{stage}: ")
     return 0
 
 
-def train_custom_command(args: argparse.Namespace) -> int:
+def train_settings_command(args: argparse.Namespace) -> int:
     """One stage with the settings given, the profile filling in the rest."""
-    from unet_tutorial.data import DatasetNotFoundError, load_flood_data
-    from unet_tutorial.data.io import CorruptFileError, MaskValuesError
+    from unet_tutorial.data import DatasetNotFoundError, load_dataset
+    from unet_tutorial.data.identity import dataset_name
     from unet_tutorial.data.masks import resolve_class_table
-    from unet_tutorial.experiments import custom
+    from unet_tutorial.runs import spec_from_profile, train_run
 
     if args.stage != "all":
         return _error("--stage belongs to the book's recipe; a run with settings has one stage.")
@@ -276,10 +302,11 @@ def train_custom_command(args: argparse.Namespace) -> int:
     device = _device(args.device)
     try:
         table = resolve_class_table(args.classes, args.color, args.data)
-        settings = custom.settings_from_profile(
+        spec = spec_from_profile(
             profile,
-            num_classes=1 if table is None else table.num_classes,
+            classes=None if table is None else table.to_dict(),
             seed=args.seed,
+            purpose={"experiment": "cli", "version": CLI_VERSION},
             model=args.model,
             width=args.width,
             pretrained=args.pretrained,
@@ -293,36 +320,27 @@ def train_custom_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _error(str(error))
     print(_runtime_line(device))
-    sized = profile.replace(image_size=settings.image_size, max_samples=settings.max_samples)
     try:
-        data = load_flood_data(sized, root=args.data, seed=args.seed, classes=table, manifest=None)
+        data = load_dataset(
+            spec.image_size,
+            max_samples=spec.max_samples,
+            root=args.data,
+            seed=args.seed,
+            classes=table,
+            manifest=None,
+        )
     except (DatasetNotFoundError, ValueError) as error:
         return _error(str(error))
-    from unet_tutorial.experiments.flood import dataset_name
-
-    out = args.out or Path("runs") / f"{settings.model}-{dataset_name(data)}"
-    print(f"settings: {json.dumps(settings.to_dict())}")
+    out = args.out or Path("runs") / f"{spec.model_name}-{dataset_name(data)}"
+    settings = {"model": spec.model, **spec.config.to_dict(), "image_size": spec.image_size}
+    print(f"settings: {json.dumps(settings | {'batch_size': spec.batch_size})}")
     try:
-        run = custom.train_custom(
-            settings,
-            data,
-            out,
-            table=table,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            device=device,
+        result = train_run(
+            spec, data, out.expanduser().resolve(), overwrite=args.overwrite, device=device
         )
-    except (FileExistsError, custom.SettingsChangedError) as error:
+    except _train_errors() as error:
         return _error(str(error))
-    except (MaskValuesError, CorruptFileError) as error:
-        return _error(f"{error}")
-    for line in custom.describe_test(run.metrics):
-        print(line)
-    per_epoch = run.metrics["seconds_per_epoch"]
-    print(
-        f"{run.metrics['epochs_run']} epochs, {per_epoch:.1f} s per epoch; best epoch "
-        f"{run.metrics['best_epoch']}; wrote {run.folder}/best.pt, last.pt, metrics.json"
-    )
+    _print_result(result)
     return 0
 
 
@@ -348,8 +366,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from unet_tutorial.data import DatasetNotFoundError, FloodDataset, scan_dataset
     from unet_tutorial.data.io import CorruptFileError, MaskValuesError
     from unet_tutorial.data.split import grouped_split
-    from unet_tutorial.evaluation import evaluate_native
-    from unet_tutorial.experiments.custom import _test_summary, describe_test
+    from unet_tutorial.evaluation import describe_test, evaluate_native, score_summary
     from unet_tutorial.predict import load_predictor
 
     device = _device(args.device)
@@ -396,10 +413,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
         "split": args.split,
         "photos": len(pairs),
         "excluded": [p.to_dict() for p in scan.excluded],
-        "test": _test_summary(evaluation),
+        "test": score_summary(evaluation),
     }
-    summary["test"].pop("images", None)
-    summary["test"].pop("evaluation", None)
+    summary["test"].pop("evaluation")
     out.mkdir(parents=True, exist_ok=True)
     rows = evaluation.rows()
     with open(outputs[0], "w", newline="") as handle:
@@ -408,8 +424,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
         writer.writerows(rows)
     outputs[1].write_text(json.dumps(summary, indent=1) + "\n")
     print(f"{len(pairs)} photos of {args.data} ({args.split}), each at its own resolution")
-    for line in describe_test({"test": summary["test"]}):
-        print(line.replace("test (each photo at its own size): ", ""))
+    for line in describe_test(summary["test"]):
+        print(line)
     print(f"wrote {outputs[0]} and {outputs[1]}")
     return 0
 
@@ -507,7 +523,8 @@ def _check_inputs(paths: Sequence[Path] | None, image_size: int, multiple: int |
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from unet_tutorial.export import TOLERANCE, ExportError, check_onnx, export_onnx, size_multiple
+    from unet_tutorial.export import TOLERANCE, ExportError, check_onnx, export_onnx
+    from unet_tutorial.models import size_multiple
     from unet_tutorial.predict import load_predictor
 
     if args.onnx.exists() and not args.overwrite:

@@ -2,7 +2,7 @@
 
 The network sees every photo shrunk to S×S; a flood map is wanted at the photo's own size. So
 the final numbers are computed the way the model is used: predict at S×S, upsample the
-**logits** bilinearly to the photo's H×W (:func:`unet_tutorial.training.inference.predict_logits`,
+**logits** bilinearly to the photo's H×W (:func:`unet_tutorial.inference.predict_logits`,
 the path ``predict`` uses too), threshold, and compare with the original mask. Scores computed
 on the S×S masks instead would grade a blurred copy of the labels.
 
@@ -22,6 +22,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from unet_tutorial.inference import label_map, predict_logits
 from unet_tutorial.losses import make_loss
 from unet_tutorial.metrics import (
     SCORE_NAMES,
@@ -33,7 +34,6 @@ from unet_tutorial.metrics import (
     scores_from_counts,
 )
 from unet_tutorial.runtime import default_device
-from unet_tutorial.training.inference import label_map, predict_logits
 from unet_tutorial.training.step import memory_format_for, model_device
 
 Sample = tuple[torch.Tensor, torch.Tensor, str]
@@ -102,6 +102,27 @@ class NativeEvaluation:
             | {name: self.per_image[name][i] for name in SCORE_NAMES}
             for i, (sample_id, (h, w)) in enumerate(zip(self.ids, self.sizes, strict=True))
         ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, enough to rebuild it (:meth:`from_dict`)."""
+        return {
+            "kind": "binary",
+            "summary": dict(self.summary),
+            "ids": list(self.ids),
+            "per_image": {name: list(values) for name, values in self.per_image.items()},
+            "sizes": [list(size) for size in self.sizes],
+            "counts": [list(counts) for counts in self.counts],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NativeEvaluation:
+        return cls(
+            summary=dict(data["summary"]),
+            ids=list(data["ids"]),
+            per_image={name: list(values) for name, values in data["per_image"].items()},
+            sizes=[(int(h), int(w)) for h, w in data["sizes"]],
+            counts=[list(counts) for counts in data["counts"]],
+        )
 
 
 @dataclass
@@ -198,6 +219,7 @@ class MulticlassEvaluation:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values (``metrics.json``); :meth:`from_dict` reads them back."""
         return {
+            "kind": "multi-class",
             "summary": self.summary,
             "ids": self.ids,
             "names": self.names,
@@ -214,6 +236,63 @@ class MulticlassEvaluation:
             [tuple(s) for s in data["sizes"]],
             data["matrices"],
         )
+
+
+Evaluation = NativeEvaluation | MulticlassEvaluation
+
+
+def evaluation_from_dict(data: dict[str, Any]) -> Evaluation:
+    """The evaluation a ``to_dict()`` wrote: binary or multi-class, by its ``kind``."""
+    if data.get("kind") == "multi-class":
+        return MulticlassEvaluation.from_dict(data)
+    return NativeEvaluation.from_dict(data)
+
+
+def score_summary(evaluation: Evaluation) -> dict[str, Any]:
+    """The test scores a run reports (``metrics.json``'s ``test``): the micro scores, a 95 %
+    bootstrap interval of the (mean) IoU, per-image means (binary) or per-class scores and the
+    confusion matrix (multi-class), and the whole evaluation (:func:`evaluation_from_dict`)."""
+    if isinstance(evaluation, MulticlassEvaluation):
+        low, high = evaluation.bootstrap("mean_iou")
+        return {
+            "kind": "multi-class",
+            "scores": evaluation.scores(),
+            "interval_95": {"mean_iou": [low, high]},
+            "per_class": evaluation.per_class(),
+            "confusion": evaluation.confusion().tolist(),
+            "evaluation": evaluation.to_dict(),
+        }
+    low, high = evaluation.bootstrap("iou")
+    return {
+        "kind": "binary",
+        "scores": evaluation.scores(),
+        "interval_95": {"iou": [low, high]},
+        "per_image_mean": {n: evaluation.summary[f"per_image_{n}"] for n in SCORE_NAMES},
+        "evaluation": evaluation.to_dict(),
+    }
+
+
+def describe_test(test: dict[str, Any]) -> list[str]:
+    """The lines ``train`` and ``evaluate`` print about a :func:`score_summary`."""
+    scores = test["scores"]
+    if test["kind"] == "binary":
+        low, high = test["interval_95"]["iou"]
+        return [
+            f"IoU {scores['iou']:.3f} (95% bootstrap interval {low:.3f}-{high:.3f}), "
+            f"Dice {scores['dice']:.3f}, precision {scores['precision']:.3f}, recall "
+            f"{scores['recall']:.3f}, pixel accuracy {scores['pixel_accuracy']:.3f}"
+        ]
+    low, high = test["interval_95"]["mean_iou"]
+    lines = [
+        f"mean IoU {scores['mean_iou']:.3f} (95% bootstrap interval {low:.3f}-{high:.3f}), "
+        f"mean Dice {scores['mean_dice']:.3f}, pixel accuracy {scores['pixel_accuracy']:.3f}"
+    ]
+    for row in test["per_class"]:
+        lines.append(
+            f"  {row['index']} {row['name']}: IoU {row['iou']:.3f}, Dice {row['dice']:.3f}, "
+            f"{row['share']:.1%} of the pixels"
+        )
+    return lines
 
 
 def _samples(dataset_or_samples: Any) -> Iterable[Sample]:
@@ -294,7 +373,7 @@ def evaluate_classes(
 ) -> MulticlassEvaluation:
     """Score a C-class ``model`` at each mask's original resolution: each image's S×S logits
     are resized to the mask's size and their argmax compared with the class mask (through
-    :func:`~unet_tutorial.training.inference.label_map`, the path ``predict`` takes)."""
+    :func:`~unet_tutorial.inference.label_map`, the path ``predict`` takes)."""
     model = _on_device(model, device)
     classes = output_channels(model)
     names = list(names) if names is not None else [f"class {i}" for i in range(classes)]
@@ -368,7 +447,6 @@ def native_cases(
     return images, truths, predictions
 
 
-@torch.no_grad()
 def mean_loss(
     model: nn.Module,
     dataset: Any,
@@ -378,16 +456,11 @@ def mean_loss(
     device: str | torch.device | None = None,
 ) -> float:
     """Mean loss of ``model`` over a split at the training size (the original tutorial reported
-    the validation ``BCEWithLogitsLoss`` this way)."""
+    the validation ``BCEWithLogitsLoss`` this way), computed by the loop of the trainer's
+    validation (:func:`unet_tutorial.training.loop.evaluate`)."""
     from unet_tutorial.data import make_loader
+    from unet_tutorial.training.loop import evaluate
 
     model = _on_device(model, device)
-    loss_fn = make_loss(loss)
-    total, count = 0.0, 0
-    for images, masks, _ in make_loader(dataset, batch_size):
-        logits = predict_logits(model, images)
-        total += loss_fn(logits, masks.float()).item() * images.shape[0]
-        count += images.shape[0]
-    if count == 0:
-        raise ValueError("mean_loss needs a non-empty split.")
-    return total / count
+    loss_fn = make_loss(loss).to(model_device(model))
+    return evaluate(model, make_loader(dataset, batch_size), loss_fn)["loss"]

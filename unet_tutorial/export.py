@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from unet_tutorial.data.transforms import IMAGENET_MEAN, IMAGENET_STD
+from unet_tutorial.models.registry import size_multiple
 
 OPSET = 17
 """The ONNX operator set the export targets (onnxruntime 1.14 and newer run it)."""
@@ -56,20 +57,6 @@ def require_onnx() -> None:
             f"export needs the package(s) {' and '.join(missing)}, which are not installed: "
             'pip install "unet-tutorial[export]" (or pip install onnx onnxruntime).'
         )
-
-
-def size_multiple(model: nn.Module) -> int | None:
-    """The multiple the network pads its input to (``None`` for the paper's U-Net, which
-    accepts only certain sizes)."""
-    from unet_tutorial.models.mirror_padded import MirrorPaddedUNet
-    from unet_tutorial.models.vgg19_unet import SIZE_MULTIPLE, VGG19UNet
-
-    if isinstance(model, MirrorPaddedUNet):
-        return None
-    if isinstance(model, VGG19UNet):
-        return SIZE_MULTIPLE
-    depth = getattr(model, "depth", None)
-    return 2**depth if isinstance(depth, int) else None
 
 
 class PaddedForExport(nn.Module):

@@ -18,13 +18,13 @@ decoded is named and skipped; the others go on.
 decode (JPEG at a reduced scale), shrink to S×S exactly as training did
 (:func:`~unet_tutorial.data.transforms.photo_to_input`), predict (several photos per forward
 pass), then resize the logits to the photo's size block by block
-(:func:`~unet_tutorial.training.inference.label_map`) into a uint8 mask, write it, keep it
+(:func:`~unet_tutorial.inference.label_map`) into a uint8 mask, write it, keep it
 packed 8 pixels to a byte (binary), decode the photo again (OpenCV, straight into a
 3-bytes-per-pixel array) and draw the overlay on it in strips of rows. Beside PyTorch itself,
 only the decoded photo, the mask and one block of logits are in memory at a time (measured on a
 12000×9000 PNG: see the README). ``tile`` selects the
 other path, for networks trained at the photos' own scale: overlapping tiles at full
-resolution with blended logits (:func:`~unet_tutorial.training.inference.tiled_label_map`).
+resolution with blended logits (:func:`~unet_tutorial.inference.tiled_label_map`).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from torch import nn
 
 from unet_tutorial.data.io import IMAGE_EXTENSIONS, CorruptFileError, open_file
 from unet_tutorial.data.masks import ClassTable, class_mask_image
+from unet_tutorial.inference import label_map, predict_logits, tiled_label_map
 from unet_tutorial.models import model_from_spec
 from unet_tutorial.training.checkpoint import CheckpointError, load_checkpoint
-from unet_tutorial.training.inference import label_map, predict_logits, tiled_label_map
 from unet_tutorial.training.step import memory_format_for, model_device
 from unet_tutorial.viz.palette import OVERLAY_ALPHA, WATER
 

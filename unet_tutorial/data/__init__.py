@@ -16,7 +16,8 @@ Modules, one concern each:
 - :mod:`.datasets` -- the PyTorch datasets and seeded DataLoaders.
 - :mod:`.synthetic` -- procedurally generated flood scenes (binary or three classes), the
   embedded default.
-- :mod:`.load` -- :func:`load_flood_data`, the chapters' entry point.
+- :mod:`.load` -- :func:`load_dataset` (plain sizes) and :func:`load_flood_data` (a book
+  profile's sizes), the chapters' entry point.
 - :mod:`.report` -- the dataset's facts and decoding costs, for chapter 7's figures.
 - :mod:`.shapes` -- chapter 4's synthetic task of wavy blobs and thin bars.
 - :mod:`.cells` -- a mask of touching cells, for the U-Net paper's weight map (chapter 5).
@@ -47,7 +48,7 @@ from unet_tutorial.data.datasets import (
 from unet_tutorial.data.download import DownloadError, download_dataset
 from unet_tutorial.data.duplicates import dhash, group_near_duplicates, hamming
 from unet_tutorial.data.io import CorruptFileError, binarize_mask, read_mask, read_rgb
-from unet_tutorial.data.load import FloodData, load_flood_data, subset_split
+from unet_tutorial.data.load import FloodData, load_dataset, load_flood_data, subset_split
 from unet_tutorial.data.locate import DATA_ENV_VAR, DatasetNotFoundError, locate_dataset
 from unet_tutorial.data.pairing import DatasetWarning, Pair, pair_files
 from unet_tutorial.data.split import Split, grouped_split, read_manifest, write_manifest
@@ -86,6 +87,7 @@ __all__ = [
     "group_near_duplicates",
     "grouped_split",
     "hamming",
+    "load_dataset",
     "load_flood_data",
     "locate_dataset",
     "make_loader",

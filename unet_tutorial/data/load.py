@@ -1,4 +1,5 @@
-"""The chapters' single entry point: :func:`load_flood_data`.
+"""Loading a dataset for training: :func:`load_dataset` (plain sizes), :func:`load_flood_data`
+(a book profile's sizes, the chapters' entry point).
 
 It finds the real dataset (or downloads it in Colab), checks it, splits it honestly and builds
 the three datasets at the profile's image size; without real data it falls back to the
@@ -11,7 +12,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -104,9 +105,21 @@ def _find_real(root: str | Path | None, download: bool | None) -> Path | None:
         return None
 
 
-def load_flood_data(
-    profile: Profile,
+def load_flood_data(profile: Profile, **options: Any) -> FloodData:
+    """:func:`load_dataset` at a book profile's sizes (``image_size``, ``max_samples``), the
+    profile named in the printed description; ``options`` are :func:`load_dataset`'s."""
+    return load_dataset(
+        profile.image_size,
+        max_samples=profile.max_samples,
+        label=f"profile '{profile.name}'",
+        **options,
+    )
+
+
+def load_dataset(
+    image_size: int,
     *,
+    max_samples: int | None = None,
     root: str | Path | None = None,
     seed: int = 42,
     augment: bool = True,
@@ -118,11 +131,13 @@ def load_flood_data(
     synthetic: bool = False,
     verbose: bool = True,
     classes: ClassTable | None = None,
+    label: str | None = None,
 ) -> FloodData:
-    """Train/val/test datasets at ``profile.image_size``, from the real data when found.
+    """Train/val/test datasets at ``image_size``, from the real data when found.
 
     Args:
-        profile: sizes: ``image_size`` and ``max_samples`` (a cap on train+val+test).
+        image_size: S, the side photos and masks are shrunk to.
+        max_samples: a cap on the number of samples used (train+val+test; ``None``: all).
         root: a dataset folder to use instead of the search of
             :func:`~unet_tutorial.data.locate.locate_dataset`.
         seed: seeds the split, the subset and the training augmentations.
@@ -135,10 +150,11 @@ def load_flood_data(
             an existing file given here is read and reused; ``None`` writes nothing.
         synthetic: use the synthetic scenes even when real data is there.
         verbose: print the description and any dataset warnings (to stdout).
-        classes: a class table for multi-class masks (:mod:`unet_tutorial.data.masks`); the
-            masks then hold class indices. Without real data, the synthetic scenes with their
-            three classes (other, water, building) are used, which needs a 3-class table.
-            ``None`` (the default): binary masks, as everywhere in the book.
+        classes: a class table for multi-class masks; the masks then hold class indices.
+            Without real data, the synthetic scenes with their three classes (other, water,
+            building) are used, which needs a 3-class table. ``None`` (the default): binary
+            masks, as everywhere in the book.
+        label: what the description names as the source of the sizes (``"profile 'cpu'"``).
     """
     root_found = None if synthetic else _find_real(root, download)
     cache_root = default_cache_dir() if cache_dir == "default" else cache_dir
@@ -154,13 +170,13 @@ def load_flood_data(
         reader = {} if classes is None else {"mask_reader": classes.reader}
         everything: SegmentationDataset = FloodDataset(
             scan.usable,
-            profile.image_size,
-            cache=DecodedCache(profile.image_size, cache_root, **reader),
+            image_size,
+            cache=DecodedCache(image_size, cache_root, **reader),
         )
         groups = scan.duplicate_groups
         name = root_found.name
     else:
-        count = profile.max_samples or SYNTHETIC_SAMPLES
+        count = max_samples or SYNTHETIC_SAMPLES
         if classes is not None and classes.num_classes != 3:
             raise ValueError(
                 f"no real dataset found, and the synthetic scenes have 3 classes (other, "
@@ -168,21 +184,21 @@ def load_flood_data(
                 "--classes 3."
             )
         labels = "water" if classes is None else "classes"
-        everything = SyntheticFloodDataset(count, profile.image_size, seed=seed, labels=labels)
+        everything = SyntheticFloodDataset(count, image_size, seed=seed, labels=labels)
         groups = []
         name = "synthetic"
 
     split, manifest_path = _split(everything.ids, groups, seed, manifest, name)
-    used = subset_split(split, profile.max_samples, seed)
+    used = subset_split(split, max_samples, seed)
     train_tf = (
-        train_transforms(profile.image_size, shift_scale_rotate=shift_scale_rotate, seed=seed)
+        train_transforms(image_size, shift_scale_rotate=shift_scale_rotate, seed=seed)
         if augment
-        else eval_transforms(profile.image_size)
+        else eval_transforms(image_size)
     )
     train = everything.subset(used.train, train_tf)
     val, test = everything.subset(used.val), everything.subset(used.test)
     source: Literal["real", "synthetic"] = "real" if scan is not None else "synthetic"
-    description = _describe(source, scan, split, used, profile, root_found)
+    description = _describe(source, scan, split, used, image_size, label, root_found)
     if synthetic:
         description = description.replace(_NOT_FOUND, " (chosen by the caller)")
     if classes is not None:
@@ -233,12 +249,14 @@ def _describe(
     scan: DatasetScan | None,
     split: Split,
     used: Split,
-    profile: Profile,
+    image_size: int,
+    label: str | None,
     root: Path | None,
 ) -> str:
     sizes = "/".join(str(n) for n in split.sizes().values())
     used_sizes = "/".join(str(n) for n in used.sizes().values())
-    size = f"{profile.image_size}×{profile.image_size}"
+    size = f"{image_size}×{image_size}"
+    sized_by = f" ({label})" if label else ""
     if scan is not None:
         head = (
             f"Dataset: real photos ({root}): {len(scan.pairs)} pairs found, {len(scan.usable)} "
@@ -248,6 +266,6 @@ def _describe(
     else:
         head = f"Dataset: embedded synthetic flood scenes{_NOT_FOUND}"
     return (
-        f"{head}. Split train/val/test {sizes}; this run uses {used_sizes} "
-        f"(profile '{profile.name}') at {size}."
+        f"{head}. Split train/val/test {sizes}; this run uses {used_sizes}"
+        f"{sized_by} at {size}."
     )

@@ -3,20 +3,21 @@
 Every network of the model registry (:data:`unet_tutorial.models.MODELS`) is trained the same
 way under the active profile: the same split and augmentation (:func:`load_comparison_data`),
 the same loss, learning rate, image size (``profile.comparison.image_size``), batch size and
-number of epochs (``profile.comparison.epochs``, no early stopping), the same seed, with the
-package's :class:`~unet_tutorial.training.trainer.Trainer`. Each run gives one
+number of epochs (``profile.comparison.epochs``, no early stopping), the same seed, through
+:func:`unet_tutorial.runs.train_run` like every run of the book. Each run gives one
 :class:`ComparisonRow`: parameters, training and inference speed, test IoU and Dice at each
 photo's original resolution (:func:`~unet_tutorial.evaluation.evaluate_native`), and the
 training time.
 
-Runs are kept in the run store (:mod:`.runs`), one folder per model under
+Runs are kept in the run store (:mod:`unet_tutorial.runs.store`), one folder per model under
 ``data/runs/compare-<profile>/``, keyed by everything that determines the result (sizes,
 training settings, data and split, model, device, :data:`COMPARE_VERSION`): a rebuild with the
-same key reuses them; any change trains afresh.
+same key reuses them (with the row, ``row.json``); any change trains afresh.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,21 +27,23 @@ import torch
 from torch import nn
 
 from unet_tutorial.analysis import cost
-from unet_tutorial.data import FloodData, load_flood_data, make_loader
-from unet_tutorial.evaluation import evaluate_native
-from unet_tutorial.experiments.flood import data_identity
-from unet_tutorial.experiments.runs import open_run
-from unet_tutorial.models import MODELS, count_parameters, create_model
+from unet_tutorial.data import FloodData, load_flood_data
+from unet_tutorial.models import MODELS, count_parameters, model_spec_for
 from unet_tutorial.paths import runs_dir, shown_path
 from unet_tutorial.profiles import Profile
-from unet_tutorial.runtime import default_device, seed_everything
-from unet_tutorial.training.speed import TimedLoader, inference_throughput
-from unet_tutorial.training.trainer import TrainConfig, Trainer
+from unet_tutorial.runs import RunSpec, build_model, open_run, train_run
+from unet_tutorial.runs.pipeline import weights_note
+from unet_tutorial.runtime import default_device
+from unet_tutorial.training.speed import inference_throughput
+from unet_tutorial.training.trainer import TrainConfig
 
 #: Bump when a change here changes the results, so saved runs are not reused.
 COMPARE_VERSION = 3
 
 SEED = 42
+
+ROW_FILE = "row.json"
+"""The file in each run folder that holds the network's :class:`ComparisonRow`."""
 
 
 @dataclass(frozen=True)
@@ -91,26 +94,6 @@ class ComparisonRow:
     note: str
 
 
-def build_model(name: str, profile: Profile) -> tuple[nn.Module, str]:
-    """The registry's network ``name`` set up for the comparison, and a note on the setup.
-
-    The paper's network and the four padded-convolution networks (the plain U-Net of chapter 4
-    and its three variants) get ``profile.base_channels`` channels at the first level and
-    depth 4. The VGG19 U-Net keeps VGG19's widths (its encoder is VGG19): with ImageNet
-    weights its encoder stays frozen as in the original recipe; without them (offline) a frozen
-    random encoder would be useless, so the whole network trains from scratch.
-    """
-    info = MODELS.get(name)
-    if info is None:
-        raise ValueError(f"Unknown model {name!r}; choose one of {list(MODELS)}.")
-    if name == "vgg19_unet":
-        model = create_model(name, num_classes=1, pretrained="auto")
-        if model.train_all_unless_pretrained():
-            return model, "no ImageNet weights: trained from scratch"
-        return model, "ImageNet encoder, frozen"
-    return create_model(name, num_classes=1, base_channels=profile.base_channels), info.note
-
-
 def comparison_profile(profile: Profile) -> Profile:
     """``profile`` with its image size set to the comparison's (``profile.comparison``)."""
     return profile.replace(image_size=profile.comparison.image_size)
@@ -140,18 +123,35 @@ def train_config(profile: Profile) -> TrainConfig:
     )
 
 
-def run_spec(name: str, profile: Profile, data: FloodData) -> dict[str, Any]:
-    """Everything that determines one model's result (its key in the run store)."""
-    return {
-        "experiment": "comparison",
-        "version": COMPARE_VERSION,
-        "model": name,
-        "sizes": [profile.comparison.image_size, profile.batch_size, profile.base_channels],
-        "max_samples": profile.max_samples,
-        "config": train_config(profile).to_dict(),
-        "data": data_identity(data),
-        "device": default_device().type,
-    }
+def run_spec(name: str, profile: Profile) -> RunSpec:
+    """The run of network ``name`` in the comparison under ``profile``.
+
+    The paper's network and the four padded-convolution networks (the plain U-Net of chapter 4
+    and its three variants) get ``profile.base_channels`` channels at the first level and
+    depth 4. The VGG19 U-Net keeps VGG19's widths (its encoder is VGG19): with ImageNet
+    weights its encoder stays frozen as in the original recipe; without them (offline) a frozen
+    random encoder would be useless, so the whole network trains from scratch
+    (:func:`unet_tutorial.runs.build_model`).
+    """
+    return RunSpec(
+        model=model_spec_for(name, width=profile.base_channels, pretrained="auto"),
+        config=train_config(profile),
+        image_size=profile.comparison.image_size,
+        batch_size=profile.batch_size,
+        max_samples=profile.max_samples,
+        purpose={
+            "experiment": "comparison",
+            "version": COMPARE_VERSION,
+            "profile": profile.name,
+            "device": default_device().type,
+        },
+    )
+
+
+def is_stored(name: str, profile: Profile, data: FloodData) -> bool:
+    """Whether network ``name``'s run is finished in the run store (with its row)."""
+    run = open_run(comparison_dir(profile) / name, run_spec(name, profile).key(data))
+    return run.status() == "finished" and run.path(ROW_FILE).is_file()
 
 
 def training_operations(name: str, profile: Profile, train_images: int, val_images: int) -> int:
@@ -175,61 +175,84 @@ def comparison_dir(profile: Profile) -> Path:
 def run_one(
     name: str, profile: Profile, data: FloodData, *, refresh: bool = False, verbose: bool = True
 ) -> tuple[ComparisonRow, nn.Module]:
-    """Train and evaluate one model, or reuse its saved run; return the row and the model
-    (with its best weights, in eval mode)."""
-    run = open_run(comparison_dir(profile) / name, run_spec(name, profile, data))
-    seed_everything(SEED)  # every model starts from the same random state
-    model, note = build_model(name, profile)
-    title = MODELS[name].title
-    if run.status() == "finished" and not refresh and run.path("weights.pt").is_file():
-        state = torch.load(run.path("weights.pt"), map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
-        if verbose:
-            print(f"{title}: reusing the saved run in {shown_path(run.folder)}")
-        return ComparisonRow(**run.result()), model.eval()
-
-    size, batch = profile.comparison.image_size, profile.batch_size
-    if data.train.image_size != size:
+    """Train and evaluate one model, or reuse its stored run; return the row and the model
+    (with its best weights, in eval mode, on the CPU)."""
+    spec = run_spec(name, profile)
+    if data.train.image_size != spec.image_size:
         raise ValueError(
-            f"The comparison trains at {size}x{size} (profile.comparison.image_size) but the "
-            f"data is at {data.train.image_size}x{data.train.image_size}; load it with "
+            f"The comparison trains at {spec.image_size}x{spec.image_size} "
+            "(profile.comparison.image_size) but the data is at "
+            f"{data.train.image_size}x{data.train.image_size}; load it with "
             "load_comparison_data(profile)."
         )
-    run.start()
-    if verbose:
-        print(f"{title}: {count_parameters(model):,} parameters; {note}")
-    trainer = Trainer(model, train_config(profile), verbose=verbose)
-    train_loader = TimedLoader(make_loader(data.train, batch, shuffle=True, seed=SEED))
-    result = trainer.fit(train_loader, make_loader(data.val, batch))
-    evaluation = evaluate_native(model, data.test, device=trainer.device)
-    scores, (low, high) = evaluation.summary, evaluation.bootstrap("iou")
-    infer_speed = inference_throughput(model, batch, size)
-    row = ComparisonRow(
+    folder = comparison_dir(profile) / name
+    title = MODELS[name].title
+    stored = is_stored(name, profile, data)
+    start_from = None
+    if not stored:
+        start_from = build_model(spec)[0]
+        if verbose:
+            note = _setup_note(name, weights_note(start_from))
+            print(f"{title}: {count_parameters(start_from):,} parameters; {note}")
+    result = train_run(
+        spec,
+        data,
+        folder,
+        start_from=start_from,
+        overwrite=refresh,
+        replace_changed=True,
+        verbose=verbose and not stored,
+    )
+    model = result.model.to("cpu", memory_format=torch.contiguous_format).eval()
+    row_path = folder / ROW_FILE
+    if result.loaded and row_path.is_file():
+        if verbose:
+            print(f"{title}: reusing the saved run in {shown_path(folder)}")
+        return ComparisonRow(**json.loads(row_path.read_text())), model
+    row = comparison_row(name, result, profile)
+    row_path.write_text(json.dumps(asdict(row), indent=1) + "\n")
+    return row, model
+
+
+def comparison_row(name: str, result: Any, profile: Profile) -> ComparisonRow:
+    """The table row of a finished run (:class:`~unet_tutorial.runs.RunResult`); the inference
+    speed is measured now, on the run's network."""
+    metrics, training = result.metrics, result.metrics["training"]
+    summary, (low, high) = result.evaluation.summary, result.metrics["test"]["interval_95"]["iou"]
+    history = result.history
+    return ComparisonRow(
         model=name,
-        name=title,
-        parameters=count_parameters(model),
-        trainable=count_parameters(model, trainable_only=True),
-        train_images_per_s=train_loader.images_per_second,
-        infer_images_per_s=infer_speed,
-        test_iou=float(scores["iou"]),
-        test_dice=float(scores["dice"]),
-        test_precision=float(scores["precision"]),
-        test_recall=float(scores["recall"]),
-        test_iou_per_image=float(scores["per_image_iou"]),
+        name=MODELS[name].title,
+        parameters=metrics["model"]["parameters"],
+        trainable=metrics["model"]["trainable_parameters"],
+        train_images_per_s=training["train_images_per_second"],
+        infer_images_per_s=inference_throughput(
+            result.model, profile.batch_size, profile.comparison.image_size
+        ),
+        test_iou=float(summary["iou"]),
+        test_dice=float(summary["dice"]),
+        test_precision=float(summary["precision"]),
+        test_recall=float(summary["recall"]),
+        test_iou_per_image=float(summary["per_image_iou"]),
         test_iou_low=low,
         test_iou_high=high,
         train_minutes=result.train_seconds / 60,
         epochs_run=result.epochs_run,
         best_epoch=result.best_epoch,
         best_val_iou=float(result.best["val_iou"]),
-        last_train_loss=float(result.history[-1]["train_loss"]),
-        last_val_loss=float(result.history[-1]["val_loss"]),
-        note=note,
+        last_train_loss=float(history[-1]["train_loss"]),
+        last_val_loss=float(history[-1]["val_loss"]),
+        note=_setup_note(name, metrics["model"]["weights"]),
     )
-    model = model.to("cpu", memory_format=torch.contiguous_format).eval()
-    torch.save({k: v.contiguous() for k, v in model.state_dict().items()}, run.path("weights.pt"))
-    run.finish(asdict(row))
-    return row, model
+
+
+def _setup_note(name: str, weights: str) -> str:
+    """The table's note on how the network was set up."""
+    if not MODELS[name].pretrained_encoder:
+        return MODELS[name].note
+    if weights.startswith("ImageNet"):
+        return "ImageNet encoder, frozen"
+    return "no ImageNet weights: trained from scratch"
 
 
 def run_comparison(

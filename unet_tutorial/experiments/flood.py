@@ -1,21 +1,21 @@
-"""The flood segmenter of chapters 8-10: build, train, fine-tune, evaluate, save, reload.
+"""The flood segmenter of chapters 8-10: the book's recipe for a profile, trained as runs.
 
-A chapter calls :func:`load_or_train` for a stage (``"train"`` or ``"finetune"``). The stage's
-run lives in the run store (:mod:`.runs`) under ``<profile>-<dataset>-<stage>``: a finished run
-with the same spec (model, training settings, sizes, data and split) is loaded, an interrupted
-one resumes from ``last.pt``, anything else is trained under the profile's
-:class:`~unet_tutorial.profiles.TrainingPlan`. So every chapter runs on its own (Colab opens one
-chapter) and a book build trains each stage once.
+A chapter calls :func:`load_or_train` for a stage (``"train"`` or ``"finetune"``). The stage is
+a run of :func:`unet_tutorial.runs.train_run` in ``data/runs/<profile>-<dataset>-<stage>``,
+specified by :func:`stage_spec` (the profile's recipe,
+:func:`unet_tutorial.runs.spec_from_profile`): a finished run with the same spec is loaded, an
+interrupted one resumes from ``last.pt``, and a run whose recipe changed is replaced (the
+book's runs are its cache; the command line never replaces a run without ``--overwrite``).
+So every chapter runs on its own (Colab opens one chapter) and a book build trains each stage
+once.
 
 Each finished stage leaves in its folder: ``run.json`` (the spec), ``best.pt`` and ``last.pt``
-(:mod:`unet_tutorial.training.checkpoint`), ``metrics.json`` (test scores at the photos' own
-resolution) and ``training.gif`` (the prediction on one validation image after every epoch).
+(:mod:`unet_tutorial.training.checkpoint`), ``metrics.json`` (the pipeline's schema) and
+``training.gif`` (the prediction on one validation image after every epoch).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,84 +24,85 @@ import torch
 from torch import nn
 
 from unet_tutorial.analysis.cost import training_operations
-from unet_tutorial.evaluation import NativeEvaluation, evaluate_native
-from unet_tutorial.experiments.runs import Run, open_run
-from unet_tutorial.metrics import SCORE_NAMES
-from unet_tutorial.models import count_parameters, model_from_spec, model_spec
-from unet_tutorial.paths import shown_path
+from unet_tutorial.data.identity import dataset_name
+from unet_tutorial.evaluation import Evaluation
+from unet_tutorial.models import model_info
+from unet_tutorial.models.registry import ModelSpec
+from unet_tutorial.paths import runs_dir, shown_path
 from unet_tutorial.profiles import Profile, TrainingPlan
-from unet_tutorial.report.text import print_history
-from unet_tutorial.runtime import default_device, seed_everything
+from unet_tutorial.runs import RunResult, RunSpec, build_model, open_run, train_run
+from unet_tutorial.runs.spec import STAGES, check_stage, spec_from_profile
 from unet_tutorial.training.callbacks import PredictionRecorder
-from unet_tutorial.training.checkpoint import load_checkpoint
-from unet_tutorial.training.trainer import FitResult, TrainConfig, Trainer
+from unet_tutorial.training.progress import print_history
+from unet_tutorial.training.trainer import TrainConfig
 
-STAGES = ("train", "finetune")
-
-
-def flood_model_spec(plan: TrainingPlan) -> dict[str, Any]:
-    """How to build the plan's network (see :func:`unet_tutorial.models.model_spec`)."""
-    if plan.model == "vgg19_unet":
-        return model_spec("vgg19_unet", num_classes=1, pretrained=plan.pretrained)
-    return model_spec(plan.model, num_classes=1, base_channels=plan.width)
-
-
-def build_flood_model(plan: TrainingPlan) -> nn.Module:
-    """The plan's network for the first stage. A VGG19 U-Net keeps its encoder frozen when the
-    ImageNet weights loaded; without them (offline) the whole network trains from scratch."""
-    model = model_from_spec(flood_model_spec(plan))
-    if hasattr(model, "train_all_unless_pretrained"):
-        model.train_all_unless_pretrained()
-    return model
+__all__ = [
+    "STAGES",
+    "StageRun",
+    "flood_model_spec",
+    "load_or_train",
+    "prepare_finetuning",
+    "run_name",
+    "select_final",
+    "stage_operations",
+    "stage_spec",
+    "train_config",
+    "train_stage",
+]
 
 
-def prepare_finetuning(model: nn.Module, plan: TrainingPlan) -> nn.Module:
-    """Unfreeze the encoder from ``plan.unfreeze_from_block`` on, for models that have a frozen
-    encoder (the VGG19 U-Net); from-scratch models are trainable everywhere already."""
-    if hasattr(model, "unfreeze_encoder"):
-        model.unfreeze_encoder(from_block=plan.unfreeze_from_block)
-    return model
+def stage_spec(profile: Profile, data: Any, stage: str = "train", seed: int = 42) -> RunSpec:
+    """The run of ``stage`` under ``profile``: the profile's recipe, its purpose
+    ``{"experiment": "flood", "profile": ..., "stage": ...}``.
+
+    The fine-tuning stage's purpose also holds the key of the stage it starts from, so changing
+    the first stage retrains both, while changing only the fine-tuning settings keeps the first.
+    """
+    purpose: dict[str, Any] = {"experiment": "flood", "profile": profile.name, "stage": stage}
+    if stage == "finetune":
+        purpose["starts_from"] = stage_spec(profile, data, "train", seed).key(data)
+        if model_info(profile.training.model).pretrained_encoder:
+            purpose["unfreeze_from_block"] = profile.training.unfreeze_from_block
+    return spec_from_profile(profile, stage, seed=seed, purpose=purpose)
 
 
-def dataset_name(data: Any) -> str:
-    """``"synthetic"`` or the real dataset's folder name (e.g. ``flood-area-segmentation``)."""
-    if getattr(data, "scan", None) is not None:
-        return Path(data.scan.root).name
-    return "synthetic"
+def flood_model_spec(plan: TrainingPlan) -> ModelSpec:
+    """How to build the plan's network (see :func:`unet_tutorial.models.model_spec_for`)."""
+    from unet_tutorial.models import model_spec_for
 
-
-def run_name(profile: Profile, data: Any, stage: str) -> str:
-    """``<profile>-<dataset>-<stage>``, e.g. ``cpu-flood-area-segmentation-train``."""
-    _check_stage(stage)
-    return f"{profile.name}-{dataset_name(data)}-{stage}"
-
-
-def _check_stage(stage: str) -> None:
-    if stage not in STAGES:
-        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}.")
+    return model_spec_for(plan.model, num_classes=1, width=plan.width, pretrained=plan.pretrained)
 
 
 def train_config(profile: Profile, stage: str, seed: int = 42) -> TrainConfig:
     """The :class:`TrainConfig` of a stage under ``profile``."""
-    _check_stage(stage)
-    plan = profile.training
-    if stage == "train":
-        epochs, lr, patience, min_epochs = plan.epochs, plan.lr, plan.patience, plan.min_epochs
-        schedule = plan.schedule
-    else:
-        epochs, lr = plan.finetune_epochs, plan.finetune_lr
-        patience, min_epochs = plan.finetune_patience, plan.finetune_min_epochs
-        schedule = "constant"
-    return TrainConfig(
-        epochs=epochs,
-        lr=lr,
-        patience=patience,
-        min_epochs=min_epochs,
-        loss=plan.loss,
-        monitor=plan.monitor,
-        schedule=schedule,
-        seed=seed,
-    )
+    check_stage(stage)
+    return spec_from_profile(profile, stage, seed=seed).config
+
+
+def prepare_finetuning(model: nn.Module, plan: TrainingPlan) -> nn.Module:
+    """Unfreeze the encoder from ``plan.unfreeze_from_block`` on, for networks with a
+    pretrained encoder (the VGG19 U-Net); from-scratch networks are trainable everywhere."""
+    if model_info(plan.model).pretrained_encoder:
+        model.unfreeze_encoder(from_block=plan.unfreeze_from_block)
+    return model
+
+
+def run_name(profile: Profile, data: Any, stage: str) -> str:
+    """``<profile>-<dataset>-<stage>``, e.g. ``cpu-flood-area-segmentation-train``."""
+    check_stage(stage)
+    return f"{profile.name}-{dataset_name(data)}-{stage}"
+
+
+def stage_folder(profile: Profile, data: Any, stage: str) -> Path:
+    """The stage's run folder, ``data/runs/<profile>-<dataset>-<stage>/``."""
+    return runs_dir() / run_name(profile, data, stage)
+
+
+def stage_status(profile: Profile, data: Any, stage: str, seed: int = 42) -> str:
+    """The run store's status of the stage's folder (``new``, ``changed``, ``interrupted`` or
+    ``finished``)."""
+    spec = stage_spec(profile, data, stage, seed)
+    return open_run(stage_folder(profile, data, stage), spec.key(data)).status()
 
 
 def stage_operations(profile: Profile, data: Any, stage: str) -> int:
@@ -118,41 +119,6 @@ def stage_operations(profile: Profile, data: Any, stage: str) -> int:
     )
 
 
-def data_identity(data: Any) -> dict[str, Any]:
-    """What identifies the data of a run: the dataset, its source and the exact split."""
-    ids = "|".join(",".join(getattr(data, name).ids) for name in ("train", "val", "test"))
-    return {
-        "dataset": dataset_name(data),
-        "source": data.source,
-        "split": data.sizes(),
-        "split_digest": hashlib.sha1(ids.encode()).hexdigest()[:16],
-    }
-
-
-def stage_spec(profile: Profile, data: Any, stage: str, seed: int = 42) -> dict[str, Any]:
-    """Everything that determines a stage's result (its key in the run store, and the ``meta``
-    of its checkpoints: ``predict`` rebuilds the model and its input size from it).
-
-    The fine-tuning stage also names the spec of the stage it starts from, so changing the
-    first stage retrains both, while changing only the fine-tuning settings keeps the first.
-    """
-    spec: dict[str, Any] = {
-        "experiment": "flood",
-        "stage": stage,
-        "model": flood_model_spec(profile.training),
-        "image_size": profile.image_size,
-        "batch_size": profile.batch_size,
-        "max_samples": profile.max_samples,
-        "config": train_config(profile, stage, seed).to_dict(),
-        "data": data_identity(data),
-    }
-    if stage == "finetune":
-        spec["starts_from"] = stage_spec(profile, data, "train", seed)
-        if profile.training.model == "vgg19_unet":
-            spec["unfreeze_from_block"] = profile.training.unfreeze_from_block
-    return spec
-
-
 def gif_sample(data: Any) -> int:
     """The validation image the GIF follows: the first whose water covers 25-60 % of it."""
     for index in range(len(data.val)):
@@ -164,44 +130,70 @@ def gif_sample(data: Any) -> int:
 
 @dataclass
 class StageRun:
-    """A trained stage: the model (best weights), its history and test evaluation.
+    """A trained stage: the run's result and the GIF of its training.
 
     Attributes:
         stage: ``"train"`` or ``"finetune"``.
-        model: the model with the best weights, in eval mode.
-        history: the per-epoch records (see :mod:`unet_tutorial.training.trainer`).
-        best_epoch, epochs_run, train_seconds: from the training run.
-        max_epochs: the stage's epoch cap.
-        evaluation: test scores at the original resolution.
-        metrics: the content of ``metrics.json``.
-        run_dir: the run folder.
+        result: the run (:class:`~unet_tutorial.runs.RunResult`): model, history, metrics,
+            test evaluation, folder.
         gif: the training GIF.
         recorder: the GIF's raw predictions (``probabilities``, ``epochs``, ``val_iou``).
         gif_index: the validation sample the GIF follows.
-        loaded: ``True`` when the run was loaded from disk rather than trained now.
     """
 
     stage: str
-    model: nn.Module
-    history: list[dict[str, Any]]
-    best_epoch: int
-    epochs_run: int
-    train_seconds: float
-    max_epochs: int
-    evaluation: NativeEvaluation
-    metrics: dict[str, Any]
-    run_dir: Path
+    result: RunResult
     gif: Path
     recorder: PredictionRecorder
     gif_index: int
-    loaded: bool
+
+    @property
+    def model(self) -> nn.Module:
+        """The network with the best epoch's weights, in eval mode."""
+        return self.result.model
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.result.history
+
+    @property
+    def best_epoch(self) -> int:
+        return self.result.best_epoch
 
     @property
     def best(self) -> dict[str, Any]:
-        return self.history[self.best_epoch - 1]
+        return self.result.best
+
+    @property
+    def epochs_run(self) -> int:
+        return self.result.epochs_run
+
+    @property
+    def max_epochs(self) -> int:
+        return self.result.max_epochs
+
+    @property
+    def train_seconds(self) -> float:
+        return self.result.train_seconds
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.result.evaluation
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.result.metrics
+
+    @property
+    def run_dir(self) -> Path:
+        return self.result.folder
+
+    @property
+    def loaded(self) -> bool:
+        return self.result.loaded
 
 
-def _write_gif(run: Run, data: Any, recorder: PredictionRecorder, index: int) -> Path:
+def _write_gif(folder: Path, data: Any, recorder: PredictionRecorder, index: int) -> Path:
     from unet_tutorial.data import denormalize
     from unet_tutorial.viz.training import save_training_gif, training_gif_frames
 
@@ -213,76 +205,7 @@ def _write_gif(run: Run, data: Any, recorder: PredictionRecorder, index: int) ->
         recorder.epochs,
         recorder.val_iou,
     )
-    return save_training_gif(frames, run.path("training.gif"))
-
-
-def _metrics_json(
-    profile: Profile,
-    data: Any,
-    stage: str,
-    model: nn.Module,
-    result: FitResult,
-    evaluation: NativeEvaluation,
-    config: TrainConfig,
-    device: torch.device,
-) -> dict[str, Any]:
-    return {
-        "profile": profile.name,
-        "dataset": dataset_name(data),
-        "dataset_description": getattr(data, "description", ""),
-        "split": data.sizes(),
-        "image_size": profile.image_size,
-        "model": {
-            **flood_model_spec(profile.training),
-            "parameters": count_parameters(model),
-            "trainable_parameters": count_parameters(model, trainable_only=True),
-            "weights": getattr(
-                model, "weights_note", "random initialisation (trained from scratch)"
-            ),
-        },
-        "stage": stage,
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "stopped_early": result.stopped_early,
-        "train_seconds": round(result.train_seconds, 2),
-        "device": device.type,
-        "train_config": config.to_dict(),
-        "validation": {k: result.best[k] for k in ("val_loss", "val_iou", "val_dice")},
-        "test": evaluation.scores(),
-        "test_per_image_mean": {n: evaluation.summary[f"per_image_{n}"] for n in SCORE_NAMES},
-        "test_images": [
-            {"id": row["id"], "height": row["height"], "width": row["width"]}
-            | {n: round(row[n], 6) for n in SCORE_NAMES}
-            | {"counts": counts}
-            for row, counts in zip(evaluation.rows(), evaluation.counts, strict=True)
-        ],
-    }
-
-
-def _evaluation_from_json(metrics: dict[str, Any]) -> NativeEvaluation:
-    rows = metrics["test_images"]
-    summary = dict(metrics["test"])
-    summary.update({f"per_image_{n}": v for n, v in metrics["test_per_image_mean"].items()})
-    summary["images"] = len(rows)
-    return NativeEvaluation(
-        summary=summary,
-        ids=[row["id"] for row in rows],
-        per_image={n: [row[n] for row in rows] for n in SCORE_NAMES},
-        sizes=[(row["height"], row["width"]) for row in rows],
-        counts=[row["counts"] for row in rows],
-    )
-
-
-def _new_model(profile: Profile, data: Any, stage: str, seed: int) -> nn.Module:
-    seed_everything(seed)
-    if stage == "train":
-        return build_flood_model(profile.training)
-    base = load_or_train(profile, "train", data, seed=seed, verbose=False)
-    return prepare_finetuning(base.model, profile.training)
-
-
-def _stage_run(profile: Profile, data: Any, stage: str, seed: int) -> Run:
-    return open_run(run_name(profile, data, stage), stage_spec(profile, data, stage, seed))
+    return save_training_gif(frames, folder / "training.gif")
 
 
 def train_stage(
@@ -290,107 +213,52 @@ def train_stage(
     data: Any,
     stage: str = "train",
     *,
-    resume: bool = False,
+    overwrite: bool = False,
+    replace_changed: bool = True,
     seed: int = 42,
     device: str | torch.device | None = None,
     verbose: bool = True,
 ) -> StageRun:
-    """Train one stage under ``profile`` on ``data`` (from ``load_flood_data``), evaluate it on
-    the test split at the original resolution, and write the run folder.
+    """Train one stage under ``profile`` on ``data`` (from ``load_flood_data``) through
+    :func:`~unet_tutorial.runs.train_run`, or resume or reuse it, and write its GIF.
 
     The ``"finetune"`` stage starts from the best weights of the ``"train"`` stage (loaded, or
     trained first) with the encoder unfrozen from ``unfreeze_from_block`` on.
 
     Args:
-        resume: continue an interrupted run of the same spec from its ``last.pt``.
+        overwrite: train afresh even over a finished run of the same recipe.
+        replace_changed: replace a stored run whose recipe differs (the book's cache); the
+            command line passes ``False``, so that such a run is refused instead.
     """
-    device = torch.device(device) if device is not None else default_device()
-    run = _stage_run(profile, data, stage, seed)
-    model = _new_model(profile, data, stage, seed)
-    resume = resume and run.status() == "interrupted" and run.path("last.pt").is_file()
-    run.start(keep=resume)
+    spec = stage_spec(profile, data, stage, seed)
+    folder = stage_folder(profile, data, stage)
     gif_index = gif_sample(data)
     recorder = PredictionRecorder(data.val[gif_index][0])
-    config = train_config(profile, stage, seed)
-    trainer = Trainer(
-        model,
-        config,
-        run_dir=run.folder,
-        device=device,
+    start_from = None
+    if stage == "finetune":
+        base = train_stage(
+            profile, data, "train", replace_changed=replace_changed, seed=seed, verbose=False
+        )
+        start_from = build_model(spec)[0]
+        start_from.load_state_dict(base.model.state_dict())
+        prepare_finetuning(start_from, profile.training)
+    result = train_run(
+        spec,
+        data,
+        folder,
+        start_from=start_from,
         callbacks=[recorder],
-        meta=run.spec,
+        overwrite=overwrite,
+        replace_changed=replace_changed,
+        device=device,
         verbose=verbose,
     )
-    from unet_tutorial.data import make_loader
-
-    train_loader = make_loader(data.train, profile.batch_size, shuffle=True, seed=seed)
-    val_loader = make_loader(data.val, profile.batch_size)
-    result = trainer.fit(train_loader, val_loader, resume=resume)
-    evaluation = evaluate_native(trainer.model, data.test, device=device)
-    metrics = _metrics_json(profile, data, stage, trainer.model, result, evaluation, config, device)
-    run.path("metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    gif = _write_gif(run, data, recorder, gif_index)
-    run.finish({"best_epoch": result.best_epoch, "epochs_run": result.epochs_run})
-    trainer.model.eval()
-    return StageRun(
-        stage,
-        trainer.model,
-        result.history,
-        result.best_epoch,
-        result.epochs_run,
-        result.train_seconds,
-        config.epochs,
-        evaluation,
-        metrics,
-        run.folder,
-        gif,
-        recorder,
-        gif_index,
-        loaded=False,
-    )
-
-
-def load_stage(
-    profile: Profile, data: Any, stage: str = "train", seed: int = 42
-) -> StageRun | None:
-    """The finished run of ``stage`` from the run store, or ``None`` when there is none with
-    this spec (other settings, another split, or an interrupted run)."""
-    run = _stage_run(profile, data, stage, seed)
-    files = [run.path(name) for name in ("best.pt", "last.pt", "metrics.json")]
-    if run.status() != "finished" or not all(path.is_file() for path in files):
-        return None
-    last = load_checkpoint(run.path("last.pt"))
-    model = model_from_spec(last["meta"]["model"], pretrained=False)
-    if stage == "finetune":
-        prepare_finetuning(model, profile.training)
-    model.load_state_dict(load_checkpoint(run.path("best.pt"))["model"])
-    model.eval()
-    gif_index = gif_sample(data)
-    recorder = PredictionRecorder(data.val[gif_index][0])
-    state = last["callbacks"].get(recorder.name)
-    if state is not None:
-        recorder.load_state_dict(state)
-    metrics = json.loads(run.path("metrics.json").read_text())
-    gif = run.path("training.gif")
-    if not gif.is_file() and recorder.epochs:
-        gif = _write_gif(run, data, recorder, gif_index)
-    history = list(last["history"])
-    return StageRun(
-        stage,
-        model,
-        history,
-        int(last["best_epoch"]),
-        len(history),
-        float(sum(r["seconds"] for r in history)),
-        int(last["config"]["epochs"]),
-        _evaluation_from_json(metrics),
-        metrics,
-        run.folder,
-        gif,
-        recorder,
-        gif_index,
-        loaded=True,
-    )
+    if stage == "finetune" and result.loaded:
+        prepare_finetuning(result.model, profile.training)
+    gif = folder / "training.gif"
+    if not gif.is_file() or not result.loaded:
+        gif = _write_gif(folder, data, recorder, gif_index)
+    return StageRun(stage, result, gif, recorder, gif_index)
 
 
 def load_or_train(
@@ -419,21 +287,20 @@ def load_or_train(
         from unet_tutorial.data import load_flood_data
 
         data = load_flood_data(profile, seed=seed)
-    if not retrain:
-        loaded = load_stage(profile, data, stage, seed)
-        if loaded is not None:
-            if verbose:
-                print(
-                    f"loaded the finished run {shown_path(loaded.run_dir)} "
-                    f"({loaded.epochs_run} epochs, {loaded.train_seconds:.0f} s of training)"
-                    + ("; its epoch lines:" if replay else "")
-                )
-            if verbose and replay:
-                print_history(loaded.history, loaded.best_epoch, loaded.max_epochs)
-            return loaded
-    return train_stage(
-        profile, data, stage, resume=not retrain, seed=seed, device=device, verbose=verbose
-    )
+    stored = not retrain and stage_status(profile, data, stage, seed) == "finished"
+    run = train_stage(
+        profile, data, stage, overwrite=retrain, seed=seed, device=device,
+        verbose=verbose and not stored,
+    )  # fmt: skip
+    if verbose and run.loaded:
+        print(
+            f"loaded the finished run {shown_path(run.run_dir)} "
+            f"({run.epochs_run} epochs, {run.train_seconds:.0f} s of training)"
+            + ("; its epoch lines:" if replay else "")
+        )
+        if replay:
+            print_history(run.history, run.best_epoch, run.max_epochs)
+    return run
 
 
 def select_final(first: StageRun, second: StageRun, monitor: str) -> StageRun:

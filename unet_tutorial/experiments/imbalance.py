@@ -10,32 +10,28 @@ times more; with the ratio of land to water pixels, both classes weigh the same 
 ``pos_weight`` (1, then the land/water ratio of the training masks), at half the profile's image
 size for a few epochs (:func:`imbalance_settings`), with the plain cross-entropy so that the
 weight is the only difference, and scores both on the validation split: the share of pixels
-predicted as water, precision, recall and IoU. Each run is kept in the run store
-(:mod:`.runs`) under ``imbalance-<profile>-<dataset>/pos-weight-<w>``, so a rebuild reuses it.
+predicted as water, precision, recall and IoU. Each run goes through
+:func:`unet_tutorial.runs.train_run` and is kept in the run store under
+``imbalance-<profile>-<dataset>/pos-weight-<w>``, so a rebuild reuses it.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from unet_tutorial.data import FloodData, load_flood_data, make_loader
-from unet_tutorial.experiments.flood import (
-    build_flood_model,
-    data_identity,
-    dataset_name,
-    flood_model_spec,
-)
-from unet_tutorial.experiments.runs import Run, open_run
-from unet_tutorial.metrics import SegmentationMetrics
+from unet_tutorial.data.identity import dataset_name
+from unet_tutorial.paths import runs_dir
 from unet_tutorial.profiles import Profile
-from unet_tutorial.runtime import default_device, seed_everything
-from unet_tutorial.training.step import forward
-from unet_tutorial.training.trainer import TrainConfig, Trainer
+from unet_tutorial.runs import RunSpec, open_run, spec_from_profile, train_run
+from unet_tutorial.runtime import default_device
+from unet_tutorial.training.loop import evaluate
+from unet_tutorial.training.trainer import TrainConfig
 
 #: Bump when a change here changes the results, so that stored runs are not reused.
 IMBALANCE_VERSION = 1
@@ -134,48 +130,46 @@ def imbalance_config(profile: Profile, pos_weight: float) -> TrainConfig:
     )
 
 
-def run_spec(profile: Profile, data: FloodData, pos_weight: float) -> dict[str, Any]:
-    """Everything that determines one run's result (its key in the run store)."""
-    return {
-        "experiment": "imbalance",
-        "version": IMBALANCE_VERSION,
-        "profile": profile.name,
-        "model": flood_model_spec(profile.training),
-        "image_size": data.train.image_size,
-        "batch_size": profile.batch_size,
-        "max_samples": profile.max_samples,
-        "config": imbalance_config(profile, pos_weight).to_dict(),
-        "data": data_identity(data),
-        "device": default_device().type,
-    }
+def run_spec(profile: Profile, pos_weight: float) -> RunSpec:
+    """The run with ``pos_weight``: the profile's network at the experiment's size, trained
+    with :func:`imbalance_config`."""
+    settings = imbalance_settings(profile)
+    spec = spec_from_profile(
+        profile,
+        seed=SEED,
+        image_size=settings.image_size,
+        purpose={
+            "experiment": "imbalance",
+            "version": IMBALANCE_VERSION,
+            "profile": profile.name,
+            "device": default_device().type,
+        },
+    )
+    return spec.replace(config=imbalance_config(profile, pos_weight))
 
 
-def imbalance_run(profile: Profile, data: FloodData, pos_weight: float) -> Run:
-    """The run-store entry of the run with ``pos_weight``."""
-    name = f"imbalance-{profile.name}-{dataset_name(data)}/pos-weight-{pos_weight:.3g}"
-    return open_run(name, run_spec(profile, data, pos_weight))
+def run_folder(profile: Profile, data: FloodData, pos_weight: float) -> Path:
+    """``data/runs/imbalance-<profile>-<dataset>/pos-weight-<w>/``."""
+    name = f"imbalance-{profile.name}-{dataset_name(data)}"
+    return runs_dir() / name / f"pos-weight-{pos_weight:.3g}"
 
 
 def runs_stored(profile: Profile, data: FloodData, weights: Sequence[float]) -> bool:
     """Whether every run with these weights is finished in the run store."""
-    return all(imbalance_run(profile, data, w).status() == "finished" for w in weights)
+    return all(
+        open_run(run_folder(profile, data, w), run_spec(profile, w).key(data)).status()
+        == "finished"
+        for w in weights
+    )
 
 
-@torch.no_grad()
 def validation_scores(model: torch.nn.Module, loader: Any) -> dict[str, float]:
-    """Shares of true and predicted water, precision, recall and IoU over ``loader``."""
-    model.eval()
-    metrics = SegmentationMetrics(kind="logits")
-    for images, masks, *_ in loader:
-        logits = forward(model, images)
-        metrics.update(logits, masks.to(logits.device))
-    counts = metrics.counts().sum(0).tolist()
-    tp, fp, fn, tn = counts
-    scores = metrics.compute()
-    total = tp + fp + fn + tn
+    """Shares of true and predicted water, precision, recall and IoU over ``loader``
+    (:func:`unet_tutorial.training.loop.evaluate`, the loop of the trainer's validation)."""
+    scores = evaluate(model, loader)
     return {
-        "true_water": (tp + fn) / total,
-        "predicted_water": (tp + fp) / total,
+        "true_water": scores["true_share"],
+        "predicted_water": scores["predicted_share"],
         "precision": scores["precision"],
         "recall": scores["recall"],
         "iou": scores["iou"],
@@ -183,35 +177,23 @@ def validation_scores(model: torch.nn.Module, loader: Any) -> dict[str, float]:
 
 
 def train_one(profile: Profile, data: FloodData, pos_weight: float) -> ImbalanceRow:
-    """Train and score the run with ``pos_weight``, or load its stored result."""
-    run = imbalance_run(profile, data, pos_weight)
-    if run.status() == "finished" and run.result() is not None:
-        return ImbalanceRow(**run.result())
-    run.start()
-    seed_everything(SEED)
-    model = build_flood_model(profile.training)
-    trainer = Trainer(model, imbalance_config(profile, pos_weight), verbose=False)
-    batch = profile.batch_size
-    began = time.perf_counter()
-    result = trainer.fit(
-        make_loader(data.train, batch, shuffle=True, seed=SEED), make_loader(data.val, batch)
-    )
-    seconds = time.perf_counter() - began
-    scores = validation_scores(trainer.model, make_loader(data.val, batch))
-    row = ImbalanceRow(
+    """Train and score the run with ``pos_weight``, or score its stored network again."""
+    spec = run_spec(profile, pos_weight)
+    folder = run_folder(profile, data, pos_weight)
+    result = train_run(spec, data, folder, replace_changed=True, verbose=False)
+    scores = validation_scores(result.model, make_loader(data.val, spec.batch_size))
+    return ImbalanceRow(
         pos_weight=float(pos_weight),
         best_epoch=result.best_epoch,
-        seconds=round(seconds, 2),
+        seconds=round(result.train_seconds, 2),
         **scores,
     )
-    run.finish(asdict(row))
-    return row
 
 
 def run_imbalance(
     profile: Profile, data: FloodData, weights: Sequence[float]
 ) -> list[ImbalanceRow]:
-    """One :class:`ImbalanceRow` per weight (loaded from the run store when stored)."""
+    """One :class:`ImbalanceRow` per weight (from the run store when stored)."""
     return [train_one(profile, data, w) for w in weights]
 
 

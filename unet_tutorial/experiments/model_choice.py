@@ -37,7 +37,8 @@ from typing import Any
 
 import torch
 
-from unet_tutorial.experiments.flood import dataset_name, flood_model_spec, train_stage
+from unet_tutorial.data.identity import dataset_name
+from unet_tutorial.experiments.flood import flood_model_spec, train_stage
 from unet_tutorial.models import model_from_spec, model_info
 from unet_tutorial.profiles import PROFILES, Profile
 from unet_tutorial.training.speed import training_throughput
@@ -62,10 +63,11 @@ class Candidate:
     @property
     def label(self) -> str:
         """E.g. ``"Attention U-Net, width 8, 128×128"``."""
-        title = model_info(self.model).title
-        if self.model == "vgg19_unet":
+        info = model_info(self.model)
+        title = info.title
+        if info.pretrained_encoder:
             title += " (frozen)"  # the encoder, as in the gpu recipe's first stage
-        width = "" if self.model == "vgg19_unet" else f", width {self.width}"
+        width = f", width {self.width}" if info.has_width else ""
         return f"{title}{width}, {self.image_size}×{self.image_size}"
 
 
@@ -87,7 +89,9 @@ def candidate_profile(base: Profile, candidate: Candidate, epochs: int) -> Profi
         base.training,
         model=candidate.model,
         width=candidate.width,
-        pretrained="auto" if candidate.model == "vgg19_unet" else base.training.pretrained,
+        pretrained="auto"
+        if model_info(candidate.model).pretrained_encoder
+        else base.training.pretrained,
         epochs=epochs,
         patience=epochs,
         min_epochs=epochs,

@@ -4,10 +4,11 @@ The scenes of :mod:`unet_tutorial.data.synthetic` are painted with exact labels,
 water mask they give a three-class mask for free
 (:func:`~unet_tutorial.data.synthetic.render_scene_classes`): 0 other (land, sky, trees),
 1 water, 2 building. The chapter trains an Attention U-Net with ``num_classes=3``, softmax
-cross-entropy plus the multi-class Dice loss, through the same code the command line uses
-(:func:`unet_tutorial.experiments.custom.train_custom`), and keeps the run in the run store as
-``data/runs/multiclass-<profile>/``: a finished run with the same spec is loaded, so the chapter
-trains once per machine. It runs offline under every profile (the scenes are generated).
+cross-entropy plus the multi-class Dice loss, through the function every run goes through
+(:func:`unet_tutorial.runs.train_run`, which the command line calls too), and keeps the run in
+the run store as ``data/runs/multiclass-<profile>/``: a finished run with the same spec is
+loaded, so the chapter trains once per machine. It runs offline under every profile (the
+scenes are generated).
 
 The profile gives the image size, batch size, number of scenes and the network's width; the
 number of epochs and the early-stopping patience are this experiment's own
@@ -16,7 +17,6 @@ number of epochs and the early-stopping patience are this experiment's own
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,14 +28,11 @@ from torch import nn
 from unet_tutorial.data.masks import ClassTable
 from unet_tutorial.data.synthetic import SCENE_CLASS_NAMES
 from unet_tutorial.evaluation import MulticlassEvaluation
-from unet_tutorial.experiments import custom
-from unet_tutorial.experiments.runs import open_run
 from unet_tutorial.experiments.timing import announce_training
-from unet_tutorial.models import model_from_spec
 from unet_tutorial.paths import runs_dir, shown_path
 from unet_tutorial.profiles import Profile
-from unet_tutorial.report.text import print_history
-from unet_tutorial.training.checkpoint import load_checkpoint
+from unet_tutorial.runs import RunSpec, open_run, spec_from_profile, train_run
+from unet_tutorial.training.progress import print_history
 
 #: The three classes, drawn grey (other), blue (water) and orange (building).
 SCENE_CLASSES = ClassTable(
@@ -65,14 +62,23 @@ def plan_for(profile: Profile) -> MulticlassPlan:
     return PLANS.get(profile.name, PLANS["smoke"])
 
 
-def run_settings(profile: Profile, seed: int = 42) -> custom.RunSettings:
-    """The chapter's settings: an Attention U-Net of the profile's training width, three
-    classes, ``ce+dice``, the profile's image and batch size, the plan's epochs."""
+#: Bump when a change here changes the results, so stored runs are not reused.
+MULTICLASS_VERSION = 1
+
+
+def run_spec(profile: Profile, seed: int = 42) -> RunSpec:
+    """The chapter's run: an Attention U-Net of the profile's training width, three classes,
+    ``ce+dice``, the profile's image and batch size, the plan's epochs."""
     plan = plan_for(profile)
-    return custom.settings_from_profile(
+    return spec_from_profile(
         profile,
-        num_classes=SCENE_CLASSES.num_classes,
+        classes=SCENE_CLASSES.to_dict(),
         seed=seed,
+        purpose={
+            "experiment": "multiclass",
+            "version": MULTICLASS_VERSION,
+            "profile": profile.name,
+        },
         model="attention_unet",
         width=profile.training.width,
         loss="ce+dice",
@@ -138,35 +144,18 @@ class MulticlassRun:
     loaded: bool
 
 
-def _from_folder(folder: Path, loaded: bool) -> MulticlassRun:
-    last = load_checkpoint(folder / "last.pt")
-    model = model_from_spec(last["meta"]["model"], pretrained=False)
-    model.load_state_dict(load_checkpoint(folder / "best.pt")["model"])
-    metrics = json.loads((folder / "metrics.json").read_text())
-    return MulticlassRun(
-        model.eval(),
-        list(last["history"]),
-        int(last["best_epoch"]),
-        int(last["config"]["epochs"]),
-        MulticlassEvaluation.from_dict(metrics["test"]["evaluation"]),
-        metrics,
-        folder,
-        loaded,
-    )
-
-
 def announce(profile: Profile, data: Any, seed: int = 42) -> None:
     """Say what :func:`load_or_train` is about to do: load the stored run, or train, and how
     long training took where it was measured (:func:`.timing.announce_training`)."""
-    settings = run_settings(profile, seed)
-    run = open_run(run_folder(profile), custom.run_spec(settings, data, SCENE_CLASSES))
+    spec = run_spec(profile, seed)
+    run = open_run(run_folder(profile), spec.key(data))
     announce_training(
         "multiclass",
         profile,
-        settings.epochs,
+        spec.config.epochs,
         stored=run.status() == "finished",
         where=str(run.folder),
-        model=settings.model,
+        model=spec.model_name,
     )
 
 
@@ -179,31 +168,30 @@ def load_or_train(
     verbose: bool = True,
 ) -> MulticlassRun:
     """The chapter's run: loaded from the run store when a finished one with this spec is
-    there (its epoch lines are printed again), resumed when interrupted, trained otherwise.
+    there (its epoch lines are printed again), resumed when interrupted, trained otherwise (a
+    stored run of an older spec is replaced: the book's runs are its cache).
 
     Args:
         data: from :func:`load_scene_classes` (loaded when ``None``).
     """
     data = data if data is not None else load_scene_classes(profile, seed, verbose)
-    settings = run_settings(profile, seed)
+    spec = run_spec(profile, seed)
     folder = run_folder(profile)
-    run = open_run(folder, custom.run_spec(settings, data, SCENE_CLASSES))
-    status = run.status()
-    files = ("best.pt", "last.pt", "metrics.json")
-    if status == "finished" and all((folder / name).is_file() for name in files):
-        result = _from_folder(folder, loaded=True)
-        if verbose:
-            print(f"loaded the finished run {shown_path(folder)}; its epoch lines:")
-            print_history(result.history, result.best_epoch, result.max_epochs)
-        return result
-    custom.train_custom(
-        settings,
-        data,
-        folder,
-        table=SCENE_CLASSES,
-        resume=status == "interrupted",
-        overwrite=status in ("changed", "finished"),
-        device=device,
-        verbose=verbose,
+    stored = open_run(folder, spec.key(data)).status() == "finished"
+    result = train_run(
+        spec, data, folder, replace_changed=True, device=device, verbose=verbose and not stored
     )
-    return _from_folder(folder, loaded=False)
+    run = MulticlassRun(
+        result.model.cpu(),
+        result.history,
+        result.best_epoch,
+        result.max_epochs,
+        result.evaluation,
+        result.metrics,
+        result.folder,
+        result.loaded,
+    )
+    if verbose and run.loaded:
+        print(f"loaded the finished run {shown_path(folder)}; its epoch lines:")
+        print_history(run.history, run.best_epoch, run.max_epochs)
+    return run

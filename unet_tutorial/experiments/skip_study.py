@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 import torch
 
 from unet_tutorial.data.shapes import synthetic_shapes
-from unet_tutorial.experiments.runs import open_run
+from unet_tutorial.inference import predict_logits
 from unet_tutorial.metrics import SegmentationMetrics, boundary_iou
 from unet_tutorial.models import count_parameters
 from unet_tutorial.models.unet import SKIP_MODES, SkipMode, UNet
 from unet_tutorial.profiles import Profile
+from unet_tutorial.runs.store import open_run
 from unet_tutorial.runtime import default_device
-from unet_tutorial.training.inference import predict_logits
 from unet_tutorial.training.trainer import TrainConfig, Trainer
 
 #: Summary scores where lower is better (the others are better higher).

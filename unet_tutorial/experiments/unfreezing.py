@@ -15,28 +15,32 @@ recipe's two stages on the VGG19 U-Net at a small size, for a few epochs each
 
 For each stage it records the trainable parameters, the best validation scores and how far each
 part of the network moved from its weights at the start of the stage (the largest absolute
-change of any weight): frozen parts do not move at all. Both stages are kept in the run store
-(:mod:`.runs`) under ``unfreezing-<profile>-<dataset>/<stage>``, the second naming the first's
-spec, so a rebuild reuses them.
+change of any weight): frozen parts do not move at all. Both stages go through
+:func:`unet_tutorial.runs.train_run` and are kept in the run store under
+``unfreezing-<profile>-<dataset>/<stage>`` (the stage's record in ``row.json``), the second
+naming the first's spec, so a rebuild reuses them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from unet_tutorial.data import FloodData, load_flood_data, make_loader
-from unet_tutorial.experiments.flood import data_identity, dataset_name
-from unet_tutorial.experiments.runs import Run, open_run
-from unet_tutorial.models import count_parameters
+from unet_tutorial.data import FloodData, load_flood_data
+from unet_tutorial.data.identity import dataset_name
+from unet_tutorial.models import count_parameters, model_spec_for
 from unet_tutorial.models.vgg19_unet import VGG19UNet
+from unet_tutorial.paths import runs_dir
 from unet_tutorial.profiles import PROFILES, Profile, TrainingPlan
+from unet_tutorial.runs import RunSpec, open_run, train_run
 from unet_tutorial.runtime import default_device, seed_everything
 from unet_tutorial.training.checkpoint import cpu_state
-from unet_tutorial.training.trainer import TrainConfig, Trainer
+from unet_tutorial.training.trainer import TrainConfig
 
 #: Bump when a change here changes the results, so that stored runs are not reused.
 UNFREEZING_VERSION = 1
@@ -45,6 +49,9 @@ SEED = 42
 
 #: The demo's two stages, in order.
 DEMO_STAGES = ("frozen", "unfrozen")
+
+ROW_FILE = "row.json"
+"""The file in each stage's run folder that holds its :class:`DemoStage` record."""
 
 #: The most epochs of each stage (the profile's fine-tuning cap is used when smaller).
 MAX_EPOCHS = 2
@@ -130,38 +137,44 @@ def _check(stage: str) -> None:
         raise ValueError(f"stage must be one of {DEMO_STAGES}, got {stage!r}.")
 
 
-def stage_spec(profile: Profile, data: FloodData, stage: str) -> dict[str, Any]:
-    """Everything that determines a stage's result (its key in the run store)."""
+def stage_spec(profile: Profile, data: FloodData, stage: str) -> RunSpec:
+    """One stage of the demonstration as a run: the VGG19 U-Net of the recipe at the demo's
+    size, trained with :func:`stage_config`; the second stage names the first's key."""
     _check(stage)
-    recipe = demo_settings(profile).recipe
-    spec: dict[str, Any] = {
+    settings = demo_settings(profile)
+    recipe = settings.recipe
+    purpose: dict[str, Any] = {
         "experiment": "unfreezing",
         "version": UNFREEZING_VERSION,
         "profile": profile.name,
         "stage": stage,
-        "model": {"name": "vgg19_unet", "pretrained": recipe.pretrained},
-        "image_size": data.train.image_size,
-        "batch_size": profile.batch_size,
-        "max_samples": profile.max_samples,
-        "config": stage_config(profile, stage).to_dict(),
-        "data": data_identity(data),
         "device": default_device().type,
     }
     if stage == "unfrozen":
-        spec["unfreeze_from_block"] = recipe.unfreeze_from_block
-        spec["starts_from"] = stage_spec(profile, data, "frozen")
-    return spec
+        purpose["unfreeze_from_block"] = recipe.unfreeze_from_block
+        purpose["starts_from"] = stage_spec(profile, data, "frozen").key(data)
+    return RunSpec(
+        model=model_spec_for("vgg19_unet", pretrained=recipe.pretrained),
+        config=stage_config(profile, stage),
+        image_size=settings.image_size,
+        batch_size=profile.batch_size,
+        max_samples=profile.max_samples,
+        purpose=purpose,
+    )
 
 
-def demo_run(profile: Profile, data: FloodData, stage: str) -> Run:
-    """The run-store entry of one stage."""
-    name = f"unfreezing-{profile.name}-{dataset_name(data)}/{stage}"
-    return open_run(name, stage_spec(profile, data, stage))
+def stage_folder(profile: Profile, data: FloodData, stage: str) -> Path:
+    """``data/runs/unfreezing-<profile>-<dataset>/<stage>/``."""
+    return runs_dir() / f"unfreezing-{profile.name}-{dataset_name(data)}" / stage
 
 
 def demo_stored(profile: Profile, data: FloodData) -> bool:
     """Whether both stages are finished in the run store."""
-    return all(demo_run(profile, data, s).status() == "finished" for s in DEMO_STAGES)
+    return all(
+        open_run(stage_folder(profile, data, s), stage_spec(profile, data, s).key(data)).status()
+        == "finished"
+        for s in DEMO_STAGES
+    )
 
 
 def model_parts(model: VGG19UNet) -> dict[str, nn.Module]:
@@ -204,33 +217,28 @@ def train_demo_stage(
     *,
     verbose: bool = True,
 ) -> DemoStage:
-    """Train ``model`` for one stage, or load the stage's weights from the run store into it.
+    """Train ``model`` for one stage through :func:`~unet_tutorial.runs.train_run`, or load the
+    stage's stored weights into it.
 
     For ``"unfrozen"``, ``model`` must hold the first stage's weights; its encoder is unfrozen
     here from the recipe's ``unfreeze_from_block`` on.
     """
-    run = demo_run(profile, data, stage)
     if stage == "unfrozen":
         model.unfreeze_encoder(from_block=demo_settings(profile).recipe.unfreeze_from_block)
-    if run.status() == "finished" and run.path("weights.pt").is_file():
-        state = torch.load(run.path("weights.pt"), map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
-        model.eval()
-        return DemoStage(**run.result())
-    run.start()
-    config = stage_config(profile, stage)
+    spec = stage_spec(profile, data, stage)
+    folder = stage_folder(profile, data, stage)
     before = cpu_state(model)
-    trainer = Trainer(model, config, verbose=verbose)
-    batch = profile.batch_size
-    result = trainer.fit(
-        make_loader(data.train, batch, shuffle=True, seed=SEED), make_loader(data.val, batch)
-    )
-    trainer.model.cpu().eval()
+    result = train_run(spec, data, folder, start_from=model, replace_changed=True, verbose=verbose)
+    model.load_state_dict(result.model.state_dict())
+    model.cpu().eval()
+    row_path = folder / ROW_FILE
+    if result.loaded and row_path.is_file():
+        return DemoStage(**json.loads(row_path.read_text()))
     record = DemoStage(
         stage=stage,
         trainable=count_parameters(model, trainable_only=True),
         parameters=count_parameters(model),
-        lr=config.lr,
+        lr=spec.config.lr,
         epochs_run=result.epochs_run,
         best_epoch=result.best_epoch,
         val_loss=result.best["val_loss"],
@@ -239,8 +247,7 @@ def train_demo_stage(
         weights_note=model.weights_note,
         seconds=round(result.train_seconds, 2),
     )
-    torch.save(cpu_state(model), run.path("weights.pt"))
-    run.finish(asdict(record))
+    row_path.write_text(json.dumps(asdict(record), indent=1) + "\n")
     return record
 
 

@@ -42,9 +42,12 @@ from unet_tutorial.models.registry import (
     MODELS,
     ModelInfo,
     create_model,
+    info_of,
     model_from_spec,
     model_info,
     model_spec,
+    model_spec_for,
+    size_multiple,
 )
 from unet_tutorial.models.summary import ModelSummary, count_layers, summarize
 from unet_tutorial.models.tiling import mirror_pad, predict_tiled
@@ -64,6 +67,9 @@ __all__ = [
     "ENCODER_SPLITS",
     "MirrorPaddedUNet",
     "ModelInfo",
+    "info_of",
+    "model_spec_for",
+    "size_multiple",
     "ModelSummary",
     "PaperUNet",
     "PretrainedWeightsUnavailable",

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from unet_tutorial.training.inference import predict_logits
+from unet_tutorial.inference import predict_logits
 
 
 class PredictionRecorder:

@@ -3,7 +3,7 @@
 :func:`forward` is the one path from a batch of images to float32 logits: onto the model's
 device, into the memory layout measured fastest there, the forward pass under autocast, back to
 float32. :func:`train_step` (the trainer, the sanity check, the benchmarks) and the inference
-functions of :mod:`unet_tutorial.training.inference` all call it, so training, evaluation and
+functions of :mod:`unet_tutorial.inference` all call it, so training, evaluation and
 prediction see the same numbers. What they do, and why (measured by ``python -m tools.bench
 model``):
 

@@ -12,7 +12,7 @@ The loop does what the original tutorial meant to do, with its defects fixed:
 - early stopping on the **validation** split (never the test split) with a patience and a
   minimum number of epochs, the best weights restored at the end;
 - a record per epoch (train loss, validation loss, IoU and Dice, seconds) and one short line
-  per epoch on stdout, under a line of column titles (:func:`unet_tutorial.report.text.epoch_line`),
+  per epoch on stdout, under a line of column titles (:mod:`unet_tutorial.training.progress`),
   which shows live in Jupyter and Colab and renders as plain text in the book;
 - ``best.pt`` and ``last.pt`` in a run folder (:mod:`.checkpoint`); ``resume=True`` continues
   from ``last.pt`` with the same history, optimizer state and random streams.
@@ -33,7 +33,7 @@ import dataclasses
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,7 @@ import torch
 from torch import nn
 
 from unet_tutorial.losses import make_loss
-from unet_tutorial.metrics import MulticlassMetrics, SegmentationMetrics
 from unet_tutorial.models.freezing import count_parameters
-from unet_tutorial.report.text import best_epoch_line, epoch_header, epoch_line
 from unet_tutorial.runtime import default_device
 from unet_tutorial.training.checkpoint import (
     CHECKPOINT_FORMAT,
@@ -53,14 +51,14 @@ from unet_tutorial.training.checkpoint import (
     cpu_state,
     load_checkpoint,
 )
+from unet_tutorial.training.loop import StepCallback, evaluate, train_one_epoch
+from unet_tutorial.training.progress import best_epoch_line, epoch_header, epoch_line
 from unet_tutorial.training.step import (
     autocast_dtype,
-    forward,
     make_adam,
     make_grad_scaler,
     precision_name,
     prepare_training,
-    train_step,
 )
 
 MONITORS: tuple[str, ...] = ("val_loss", "val_iou")
@@ -177,22 +175,6 @@ class FitResult:
 EpochCallback = Callable[["Trainer", dict[str, Any]], None]
 """Called after each epoch with the trainer and the epoch's record (the model is in eval mode)."""
 
-StepCallback = Callable[[torch.Tensor], None]
-"""Called after each optimisation step with its (detached) loss; the gradients are still set."""
-
-
-def _batch_parts(batch: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(images N×3×H×W, masks N×1×H×W)`` from a batch ``(images, masks, ...)``."""
-    if not isinstance(batch, (list, tuple)) or len(batch) < 2:
-        raise ValueError(
-            "each batch must be a tuple (images, masks, ...), got "
-            f"{type(batch).__name__}; use the package's data loaders."
-        )
-    images, masks = batch[0], batch[1]
-    if masks.ndim == 3:
-        masks = masks.unsqueeze(1)
-    return images, masks.float()
-
 
 def _callback_key(index: int, callback: Any) -> str:
     return getattr(callback, "name", str(index))
@@ -270,59 +252,24 @@ class Trainer:
     # -- one epoch -----------------------------------------------------------------------------
 
     def train_one_epoch(self, loader: Iterable[Any], on_step: StepCallback | None = None) -> float:
-        """One pass over ``loader`` with an optimiser step per batch; returns the mean loss.
+        """One pass over ``loader`` (:func:`~unet_tutorial.training.loop.train_one_epoch` with
+        this trainer's model, loss, optimiser and scaler); returns the mean loss.
 
         ``on_step(loss)`` is called after every step (for per-step measurements such as the
         gradient norms of chapter 4).
         """
-        self.model.train()
-        # The sum stays on the device: reading a loss every step would make the CPU wait for
-        # the GPU after each batch.
-        total, count = torch.zeros((), device=self.device), 0
-        for batch in loader:
-            images, masks = _batch_parts(batch)
-            loss = train_step(self.model, images, masks, self.loss_fn, self.optimizer, self.scaler)
-            if on_step is not None:
-                on_step(loss)
-            total += loss * images.shape[0]
-            count += images.shape[0]
-        if count == 0:
-            raise ValueError("the training loader yielded no batch; is the training split empty?")
-        mean = total.item() / count
-        if not math.isfinite(mean):
-            raise FloatingPointError(
-                f"the training loss became {mean}; lower the learning rate "
-                f"(now {self.config.lr}) or check the data for NaNs."
+        try:
+            return train_one_epoch(
+                self.model, loader, self.loss_fn, self.optimizer, self.scaler, on_step
             )
-        return mean
+        except FloatingPointError as error:
+            raise FloatingPointError(f"{error} (learning rate now {self.config.lr})") from error
 
-    @torch.no_grad()
     def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
-        """Mean loss and micro IoU/Dice over ``loader`` at the loader's resolution.
-
-        For C >= 2 output channels IoU and Dice are the means over the classes
-        (:class:`~unet_tutorial.metrics.MulticlassMetrics`).
-        """
-        self.model.eval()
-        metrics: SegmentationMetrics | MulticlassMetrics | None = None
-        total, count = 0.0, 0
-        for batch in loader:
-            images, masks = _batch_parts(batch)
-            logits = forward(self.model, images)
-            masks = masks.to(logits.device, non_blocking=True)
-            total += self.loss_fn(logits, masks).item() * images.shape[0]
-            count += images.shape[0]
-            if metrics is None:
-                metrics = (
-                    SegmentationMetrics(kind="logits", threshold=self.config.threshold)
-                    if logits.shape[1] == 1
-                    else MulticlassMetrics(logits.shape[1])
-                )
-            metrics.update(logits, masks)
-        if count == 0 or metrics is None:
-            raise ValueError("the validation loader yielded no batch; is the split empty?")
-        scores = metrics.compute()
-        return {"loss": total / count, "iou": scores["iou"], "dice": scores["dice"]}
+        """Mean loss and micro IoU/Dice over ``loader`` at the loader's resolution
+        (:func:`~unet_tutorial.training.loop.evaluate`); for C >= 2 output channels IoU and
+        Dice are the means over the classes."""
+        return evaluate(self.model, loader, self.loss_fn, self.config.threshold)
 
     # -- checkpoints ---------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
-"""unet_tutorial.experiments.runs: one store for every run, keyed by what determines it."""
+"""unet_tutorial.runs.store: one store for every run, keyed by what determines it."""
 
 from __future__ import annotations
 
 import pytest
 
-from unet_tutorial.experiments.runs import open_run, run_key, spec_differences
+from unet_tutorial.runs.store import open_run, run_key, spec_differences
 
 SPEC = {"experiment": "test", "config": {"lr": 0.001, "epochs": 3}, "model": "unet"}
 

@@ -1,4 +1,4 @@
-"""unet_tutorial.report.flood_text: the printed lines of chapters 8-10."""
+"""unet_tutorial.experiments.flood_text: the printed lines of chapters 8-10."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import torch
 
 from unet_tutorial.evaluation import NativeEvaluation
+from unet_tutorial.experiments import flood_text
 from unet_tutorial.experiments.model_choice import load_choice
 from unet_tutorial.metrics import summarize_counts
-from unet_tutorial.report import flood_text
 
 
 def _run(best_val_iou: float, epochs: int = 3) -> SimpleNamespace:
@@ -30,7 +30,7 @@ def _run(best_val_iou: float, epochs: int = 3) -> SimpleNamespace:
         epochs_run=epochs,
         max_epochs=10,
         train_seconds=2.0 * epochs,
-        metrics={"stopped_early": True},
+        metrics={"training": {"stopped_early": True}},
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from unet_tutorial.models import model_info
 from unet_tutorial.profiles import PROFILES
 
 
@@ -26,7 +27,7 @@ def choice_lines(choice: Mapping[str, Any]) -> list[str]:
         f"chosen: {chosen['label']}: {chosen['epochs']} epochs in the budget "
         f"({per_epoch:.1f} s each), best validation IoU {chosen['val_iou']:.3f}",
     ]
-    vgg = next((row for row in rows if row["model"] == "vgg19_unet"), None)
+    vgg = next((row for row in rows if model_info(row["model"]).pretrained_encoder), None)
     if vgg is not None:
         lines.append(
             f"VGG19 U-Net: {vgg['epochs']} epochs in the budget, best validation IoU "
@@ -49,9 +50,7 @@ def print_choice(choice: Mapping[str, Any]) -> None:
 def stage_lines(run: Any) -> list[str]:
     """A finished stage (a :class:`~unet_tutorial.experiments.flood.StageRun`) in two lines:
     how long it ran and why it stopped, and the epoch whose weights it kept."""
-    stopped = run.metrics.get("stopped_early")
-    if stopped is None:
-        stopped = run.epochs_run < run.max_epochs
+    stopped = run.metrics["training"]["stopped_early"]
     why = "stopped early" if stopped else "ran to its cap"
     best = run.best
     return [

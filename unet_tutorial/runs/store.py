@@ -1,19 +1,20 @@
-"""One store for every training run the book makes: reuse what is done, resume what was cut.
+"""The run store: one folder per training run, reused when finished, resumed when cut.
 
-A run lives in a folder of ``data/runs/`` (or ``$UNET_TUTORIAL_HOME/data/runs/``) with a
-``run.json`` holding its **spec**, everything that determines its result (the model, the
+A run lives in a folder (by default under ``data/runs/``, or ``$UNET_TUTORIAL_HOME/data/runs/``)
+with a ``run.json`` holding its **spec**, everything that determines its result (the model, the
 training settings, the image size, the data and the split, ...), and the spec's **key**, a hash
-of it. A chapter describes the run it needs and asks the store:
+of it. Whoever trains describes the run it needs and asks the store what to do
+(:meth:`Run.plan`); the rule is the same for the book's chapters and every command:
 
-- a folder whose ``run.json`` holds the same key and says ``finished``: the result is reused
-  (Colab opens one chapter at a time; a book build trains each run once);
-- the same key, not finished: the run was interrupted and can resume from its checkpoint;
-- another key: the settings changed; :meth:`Run.differences` says which, and the run starts
-  over in the same folder.
+- nothing there yet: **train**;
+- the same key, finished: **reuse** the result (a chapter opened again, a command run twice);
+- the same key, not finished: **resume** from the last checkpoint;
+- another key: the settings changed. Nothing a run wrote is deleted or replaced unless the
+  caller passes ``overwrite=True``; otherwise :class:`SettingsChangedError` names every
+  setting that differs;
+- files that no run wrote: refused whatever the caller asks (:class:`ForeignFolderError`).
 
-The flood segmenter (:mod:`.flood`), the comparison (:mod:`.comparison`), the skip study
-(:mod:`.skip_study`) and the model-choice measurement (:mod:`.model_choice`) all keep their
-runs here.
+``overwrite=True`` trains afresh even over a finished run with the same settings.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,17 @@ RUN_FILE = "run.json"
 """The file in each run folder that holds the run's spec, key and state."""
 
 Status = Literal["new", "changed", "interrupted", "finished"]
+
+Action = Literal["train", "resume", "reuse"]
+"""What :meth:`Run.plan` decides: train afresh, continue from ``last.pt``, or reuse the result."""
+
+
+class SettingsChangedError(ValueError):
+    """The folder holds a run with other settings and ``overwrite`` was not asked for."""
+
+
+class ForeignFolderError(FileExistsError):
+    """The folder holds files that no run of this package wrote; nothing was changed."""
 
 
 def run_key(spec: Mapping[str, Any]) -> str:
@@ -134,6 +146,49 @@ class Run:
         saved = self.saved()
         return saved.get("result") if saved and self.status() == "finished" else None
 
+    def strangers(self) -> list[str]:
+        """Names of the files in the folder that no run of this package wrote."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.name for p in self.folder.iterdir() if not _made_by_a_run(p, self.folder))
+
+    def plan(self, *, overwrite: bool = False, required: Sequence[str] = ()) -> Action:
+        """What to do with this folder for this spec: the store's one rule (module docstring).
+
+        Args:
+            overwrite: train afresh even where a run (finished, interrupted or with other
+                settings) is in the folder.
+            required: files a finished run must hold to be reused (``best.pt``, ...); a
+                finished run missing one is resumed instead (its ``last.pt`` is kept).
+
+        Raises:
+            ForeignFolderError: the folder holds files no run wrote (whatever ``overwrite``).
+            SettingsChangedError: another spec is saved and ``overwrite`` is false; the message
+                lists every setting that differs.
+        """
+        strangers = self.strangers()
+        if strangers:
+            shown = ", ".join(strangers[:5]) + (", ..." if len(strangers) > 5 else "")
+            raise ForeignFolderError(
+                f"{self.folder} holds files no run of this package wrote ({shown}); nothing "
+                "was changed. Choose a new or empty folder for the run."
+            )
+        status = self.status()
+        if overwrite or status == "new":
+            return "train"
+        if status == "changed":
+            differences = self.differences()
+            raise SettingsChangedError(
+                f"{self.folder} holds a run with other settings: "
+                + "; ".join(differences[:12])
+                + ("; ..." if len(differences) > 12 else "")
+                + ". Nothing was changed: use the same settings to reuse it, another folder "
+                "for a new run, or --overwrite to replace it."
+            )
+        if status == "finished" and all(self.path(name).is_file() for name in required):
+            return "reuse"
+        return "resume"
+
     def start(self, *, keep: bool = False) -> None:
         """Begin the run: create the folder and record the spec as unfinished.
 
@@ -141,12 +196,10 @@ class Run:
             keep: keep the files of an interrupted run with this spec (to resume from them);
                 otherwise whatever the folder held is removed first.
         """
-        if not (keep and self.status() == "interrupted") and self.folder.exists():
-            strangers = sorted(
-                p.name for p in self.folder.iterdir() if not _made_by_a_run(p, self.folder)
-            )
+        if not (keep and self.status() in ("interrupted", "finished")) and self.folder.exists():
+            strangers = self.strangers()
             if strangers:
-                raise FileExistsError(
+                raise ForeignFolderError(
                     f"{self.folder} holds files no run of this package wrote "
                     f"({', '.join(strangers[:5])}{', ...' if len(strangers) > 5 else ''}); "
                     "nothing was changed. Choose a new or empty folder for the run."

@@ -1,10 +1,10 @@
-"""unet_tutorial.training.inference: logits resized to the photo's own size."""
+"""unet_tutorial.inference: logits resized to the photo's own size."""
 
 from __future__ import annotations
 
 import torch
 
-from unet_tutorial.training.inference import predict_logits, upsample_logits
+from unet_tutorial.inference import predict_logits, upsample_logits
 
 
 def test_upsample_logits_keeps_the_boundary_smooth() -> None:
