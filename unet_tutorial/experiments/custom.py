@@ -28,7 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from unet_tutorial.data.masks import ClassTable
+from unet_tutorial.data.classes import ClassTable
 from unet_tutorial.evaluation import MulticlassEvaluation, NativeEvaluation, evaluate_native
 from unet_tutorial.experiments.flood import data_identity
 from unet_tutorial.experiments.runs import Run, open_run
