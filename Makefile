@@ -41,9 +41,11 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
 
-## The .ipynb beside each chapter (for Colab) must match its MyST source.
+## The .ipynb beside each chapter (for Colab) must match its MyST source, and every definition a
+## chapter writes in view ("# In the package: ...") must be the package's (tools/in_view.py).
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.notebooks check $(CHAPTERS_MD)
+	$(BIN)/python -m tools.in_view check $(CHAPTERS_MD)
 
 ## Each chapter's Colab notebook, copied into $(NOTEBOOK_RUN) and executed there under `smoke` (the
 ## executed copies are what the browser test then opens as a notebook front end shows them).

@@ -1,4 +1,5 @@
-"""Opening files by content (lying extensions, RGBA) and the one mask binarisation rule."""
+"""Opening files by content (lying extensions, RGBA) and decoding photos (RGB, and BGR for
+``predict``'s overlays)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from unet_tutorial.data.io import (
-    CorruptFileError,
-    binarize_mask,
-    file_format,
-    read_mask,
-    read_rgb,
-)
+from unet_tutorial.data.io import CorruptFileError, file_format, read_bgr, read_rgb
 
 
 def photo() -> np.ndarray:
@@ -64,40 +59,6 @@ def test_jpeg_draft_gives_a_smaller_image_at_least_the_size_asked(tmp_path: Path
     assert image.size[0] < 800
 
 
-def antialiased_mask() -> np.ndarray:
-    values = np.zeros((10, 10), np.uint8)
-    values[:, 5:] = 255
-    values[:, 4] = 100  # anti-aliased edge: below half, background
-    values[:, 5] = 180  # above half, water
-    return values
-
-
-def test_mask_0_255_with_antialiasing_thresholds_at_127(tmp_path: Path) -> None:
-    Image.fromarray(antialiased_mask()).save(tmp_path / "m.png")
-    mask = read_mask(tmp_path / "m.png")
-    assert mask.dtype == np.uint8 and set(np.unique(mask)) == {0, 1}
-    assert mask[:, :5].sum() == 0 and mask[:, 5:].all()
-
-
-def test_mask_0_1_counts_every_nonzero_pixel(tmp_path: Path) -> None:
-    values = (antialiased_mask() > 127).astype(np.uint8)  # stored as 0/1
-    Image.fromarray(values).save(tmp_path / "m.png")
-    assert np.array_equal(read_mask(tmp_path / "m.png"), values)
-
-
-def test_mask_rule_on_arrays() -> None:
-    assert binarize_mask(np.array([[0, 1]])).tolist() == [[0, 1]]
-    assert binarize_mask(np.array([[0, 127, 128, 255]])).tolist() == [[0, 0, 1, 1]]
-    assert binarize_mask(np.zeros((2, 2))).sum() == 0
-    with pytest.raises(ValueError, match="2-D"):
-        binarize_mask(np.zeros((2, 2, 3)))
-
-
-def test_rgb_mask_is_read_as_grey(tmp_path: Path) -> None:
-    Image.fromarray(antialiased_mask()).convert("RGB").save(tmp_path / "m.jpg", "PNG")
-    assert read_mask(tmp_path / "m.jpg")[:, 5:].all()
-
-
 def test_truncated_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "cut.jpg"
     Image.fromarray(photo()).resize((300, 200)).save(path, "JPEG")
@@ -110,4 +71,19 @@ def test_not_an_image_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "notes.png"
     path.write_text("not an image")
     with pytest.raises(CorruptFileError, match="notes.png"):
-        read_mask(path)
+        read_rgb(path)
+    with pytest.raises(CorruptFileError, match="notes.png"):
+        read_bgr(path, (2, 2))
+
+
+def test_read_bgr_is_read_rgb_reversed(tmp_path: Path) -> None:
+    Image.fromarray(photo()).save(tmp_path / "p.png")
+    bgr = read_bgr(tmp_path / "p.png", (20, 30))
+    assert bgr.shape == (20, 30, 3) and bgr.dtype == np.uint8
+    assert np.array_equal(bgr[..., ::-1], np.asarray(read_rgb(tmp_path / "p.png")))
+
+
+def test_read_bgr_falls_back_to_pillow_for_what_opencv_cannot_read(tmp_path: Path) -> None:
+    path = tmp_path / "p.jpg"  # a WEBP named .jpg, with a size OpenCV's buffer does not match
+    Image.fromarray(photo()).save(path, "WEBP", lossless=True)
+    assert np.array_equal(read_bgr(path, (5, 5))[..., ::-1], np.asarray(read_rgb(path)))

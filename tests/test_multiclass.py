@@ -1,4 +1,5 @@
-"""Multi-class segmentation: class tables and masks, losses, metrics, training and evaluation."""
+"""Multi-class segmentation: the three-class scenes, losses, metrics, training and evaluation
+(class tables and masks: ``test_data_classes.py``, ``test_data_class_masks.py``)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
-from unet_tutorial.data.io import MaskValuesError, binarize_mask, read_mask
-from unet_tutorial.data.masks import (
-    ClassTable,
-    class_mask_image,
-    describe_masks,
-    parse_color,
-    read_class_mask,
-    resolve_class_table,
-)
 from unet_tutorial.data.synthetic import render_flood_scene, render_scene_classes
 from unet_tutorial.evaluation import MulticlassEvaluation, evaluate_native
 from unet_tutorial.losses import (
@@ -35,109 +26,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 LABELS = np.array([[0, 1, 2, 2], [1, 1, 0, 2]], np.uint8)
 
 
-# -- tables and masks ---------------------------------------------------------------------------
-
-
-def test_class_table_from_json_with_values_and_colours(tmp_path):
-    path = tmp_path / "classes.json"
-    path.write_text(json.dumps({"classes": [{"name": "pet", "value": 1}, "bg", {"value": 3}]}))
-    with pytest.raises(ValueError, match="its own mask value"):
-        ClassTable.from_json(path)  # "bg" takes value 1 (its position) like "pet"
-    path.write_text(json.dumps({"classes": [{"name": "pet", "value": 1}, {"value": 2}]}))
-    table = ClassTable.from_json(path)
-    assert table.values == (1, 2) and table.names == ("pet", "class 1")
-    path.write_text(json.dumps({"classes": [{"color": [0, 0, 0]}, {"name": "w"}]}))
-    with pytest.raises(ValueError, match="every class has a mask colour"):
-        ClassTable.from_json(path)
-    assert ClassTable.from_dict(table.to_dict()) == table
-
-
-def test_colour_options_and_parse_color():
-    table = ClassTable.from_color_options(["0,0,0=0", "#0000ff=1", "255 0 0 = 2"])
-    assert table.colors == ((0, 0, 0), (0, 0, 255), (255, 0, 0)) and table.kind == "colour"
-    assert parse_color("#ff8000") == (255, 128, 0)
-    with pytest.raises(ValueError, match="classes must be 0 .. 1"):
-        ClassTable.from_color_options(["0,0,0=0", "1,1,1=2"])
-    with pytest.raises(ValueError, match="not a colour"):
-        parse_color("blue")
-
-
-def test_resolve_class_table_order(tmp_path):
-    assert resolve_class_table() is None and resolve_class_table(1) is None
-    assert resolve_class_table(3).num_classes == 3
-    (tmp_path / "classes.json").write_text(json.dumps({"classes": ["a", "b"]}))
-    assert resolve_class_table(None, None, tmp_path).names == ("a", "b")
-    assert resolve_class_table(1, None, tmp_path) is None  # --classes 1: binary
-    with pytest.raises(ValueError, match="disagrees"):
-        resolve_class_table(3, None, tmp_path)
-
-
-@pytest.mark.parametrize("kind", ["L", "P", "I;16"])
-def test_index_masks_are_read_by_value_not_by_palette_colour(tmp_path, kind):
-    path = tmp_path / "m.png"
-    table = ClassTable(("a", "b", "c"))
-    if kind == "P":
-        image = class_mask_image(LABELS, table)  # colours grey, blue, orange
-    elif kind == "L":
-        image = Image.fromarray(LABELS)
-    else:
-        image = Image.fromarray(LABELS.astype(np.uint16))
-    image.save(path)
-    assert np.array_equal(read_class_mask(path, table), LABELS)
-
-
-def test_value_tables_and_colour_masks(tmp_path):
-    Image.fromarray(LABELS + 1).save(tmp_path / "trimap.png")  # values 1, 2, 3
-    table = ClassTable(("pet", "bg", "border"), values=(1, 2, 3))
-    assert np.array_equal(read_class_mask(tmp_path / "trimap.png", table), LABELS)
-    colours = ClassTable.from_color_options(["0,0,0=0", "0,0,255=1", "255,0,0=2"])
-    rgb = np.asarray(colours.colors, np.uint8)[LABELS]
-    Image.fromarray(rgb).save(tmp_path / "rgb.png")
-    assert np.array_equal(read_class_mask(tmp_path / "rgb.png", colours), LABELS)
-
-
-def test_unknown_values_are_named_with_advice(tmp_path):
-    Image.fromarray(LABELS).save(tmp_path / "m.png")
-    with pytest.raises(MaskValuesError, match=r"m.png.*value\(s\) 2 .*--classes 3"):
-        read_class_mask(tmp_path / "m.png", ClassTable.default(2))
-    Image.fromarray((LABELS > 0).astype(np.uint8) * 255).save(tmp_path / "b.png")
-    with pytest.raises(MaskValuesError, match="binary: leave out --classes"):
-        read_class_mask(tmp_path / "b.png", ClassTable.default(2))
-    rgb = np.zeros((2, 4, 3), np.uint8)
-    rgb[0, 0] = (10, 20, 30)
-    Image.fromarray(rgb).save(tmp_path / "c.png")
-    with pytest.raises(MaskValuesError, match="colour mask"):
-        read_class_mask(tmp_path / "c.png", ClassTable.default(2))
-
-
-def test_binary_reading_refuses_class_masks_instead_of_binarising_them(tmp_path):
-    with pytest.raises(MaskValuesError, match="--classes 3"):
-        binarize_mask(LABELS)
-    Image.fromarray(LABELS).save(tmp_path / "m.png")
-    with pytest.raises(MaskValuesError, match="m.png"):
-        read_mask(tmp_path / "m.png")
-    class_mask_image(LABELS, ClassTable.default(3)).save(tmp_path / "p.png")
-    with pytest.raises(MaskValuesError, match="palette mask using 3 palette entries"):
-        read_mask(tmp_path / "p.png")
-    red = np.zeros((2, 4, 3), np.uint8)
-    red[:, 2:] = (255, 0, 0)
-    Image.fromarray(red).save(tmp_path / "red.png")
-    with pytest.raises(MaskValuesError, match="colour mask"):
-        read_mask(tmp_path / "red.png")
-    # 0/1, 0/255 and anti-aliased masks stay binary
-    Image.fromarray((LABELS > 0).astype(np.uint8)).save(tmp_path / "01.png")
-    assert read_mask(tmp_path / "01.png").sum() == 6
-
-
-def test_describe_masks_counts_class_shares(tmp_path):
-    table = ClassTable(("a", "b", "c"))
-    for n in range(2):
-        class_mask_image(LABELS, table).save(tmp_path / f"{n}.png")
-    report = describe_masks([(str(n), tmp_path / f"{n}.png") for n in range(2)], table)
-    assert report.pixels == {0: 4, 1: 6, 2: 6} and report.masks_with == {0: 2, 1: 2, 2: 2}
-    assert not report.problems()
-    report = describe_masks([("0", tmp_path / "0.png")], ClassTable.default(2))
-    assert report.problems() and "value 2" in report.unknown
+# -- scenes ---------------------------------------------------------------------------------------
 
 
 def test_scene_classes_extend_the_water_scene():

@@ -11,7 +11,6 @@ import pytest
 import torch
 from PIL import Image
 
-from unet_tutorial.data.masks import ClassTable
 from unet_tutorial.data.transforms import photo_to_input, photo_to_tensor
 from unet_tutorial.inference import (
     blend_weights,
@@ -27,11 +26,10 @@ from unet_tutorial.predict import (
     PhotoError,
     PredictionError,
     decode_bgr,
+    network_input,
     photo_size,
     plan_outputs,
-    tint,
 )
-from unet_tutorial.viz.training import water_overlay
 
 
 @pytest.mark.parametrize(("channels", "size"), [(1, (701, 555)), (3, (640, 1001))])
@@ -61,17 +59,11 @@ def test_photo_to_tensor_normalises_as_training_does():
     assert torch.equal(photo_to_tensor(square), photo_to_input(square, 48))
 
 
-def test_tint_is_the_books_water_overlay_and_labels_pack():
-    rng = np.random.default_rng(2)
-    region = rng.integers(0, 256, (7, 19, 3), dtype=np.uint8)
-    water = (rng.random((7, 19)) > 0.5).astype(np.uint8)
-    assert np.array_equal(tint(region, water, None), water_overlay(region, water))
-    bgr = tint(region[..., ::-1], water, None, bgr=True)
-    assert np.array_equal(bgr[..., ::-1], water_overlay(region, water))
-    assert np.array_equal(LabelRows(water, binary=True).rows(2, 6), water[2:6])
-    classes = rng.integers(0, 3, (7, 19)).astype(np.uint8)
-    painted = tint(region, classes, ClassTable.default(3))
-    assert np.array_equal(painted[classes == 0], region[classes == 0])
+def test_labels_pack_eight_pixels_to_a_byte():
+    water = (np.random.default_rng(2).random((7, 19)) > 0.5).astype(np.uint8)
+    rows = LabelRows(water, binary=True)
+    assert rows.data.shape == (7, 3)
+    assert np.array_equal(rows.rows(2, 6), water[2:6])
 
 
 def test_decode_bgr_matches_pillow_for_png(tmp_path):
@@ -79,6 +71,19 @@ def test_decode_bgr_matches_pillow_for_png(tmp_path):
     Image.fromarray(photo).save(tmp_path / "p.png")
     assert photo_size(tmp_path / "p.png") == (31, 45)
     assert np.array_equal(decode_bgr(tmp_path / "p.png", (31, 45))[..., ::-1], photo)
+
+
+def test_undecodable_photos_are_named_and_skipped(tmp_path):
+    photo = tmp_path / "cut.jpg"
+    noise = np.random.default_rng(4).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(photo, "JPEG")
+    photo.write_bytes(photo.read_bytes()[:2000])  # the header survives, the pixels do not
+    assert photo_size(photo) == (200, 300)
+    with pytest.raises(PhotoError, match=r"cut.jpg: cannot be decoded as an image.*skipped"):
+        network_input(photo, 32)
+    (tmp_path / "notes.png").write_text("hello")
+    with pytest.raises(PhotoError, match="notes.png.*skipped"):
+        decode_bgr(tmp_path / "notes.png", (2, 2))
 
 
 def test_photo_limits_and_unreadable_photos(tmp_path):

@@ -16,7 +16,7 @@ so does a dataset folder holding a ``classes.json`` (see :mod:`unet_tutorial.run
 (naming them) unless ``--overwrite``: nothing a run wrote is replaced without it.
 Masks are binary (0/1 or 0/255) unless ``--classes N`` (values ``0 .. N-1``), ``--color
 R,G,B=CLASS`` options or a ``classes.json`` beside the data say they hold classes
-(:mod:`unet_tutorial.data.masks`).
+(:mod:`unet_tutorial.data.classes`).
 
 ``predict`` writes ``<name>_mask.png`` and ``<name>_overlay.png`` per photo at the photo's own
 size (:mod:`unet_tutorial.predict`). ``export`` writes an ONNX file with dynamic height and width
@@ -57,22 +57,9 @@ SETTINGS = (
 )
 
 
-def _add_class_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--classes",
-        type=int,
-        help="number of classes: masks hold class values 0..N-1 (default: binary masks, "
-        "0/1 or 0/255; a classes.json beside the data also sets the classes)",
-    )
-    parser.add_argument(
-        "--color",
-        action="append",
-        metavar="R,G,B=CLASS",
-        help="colour masks: the mask colour of a class (repeat for every class)",
-    )
-
-
 def _parser() -> argparse.ArgumentParser:
+    from unet_tutorial.data.classes import add_class_options
+    from unet_tutorial.data.inspection import add_inspect_arguments
     from unet_tutorial.losses import LOSS_NAMES
     from unet_tutorial.models import MODELS
 
@@ -83,12 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     inspect = commands.add_parser("inspect", help="check a folder of photos and masks")
-    inspect.add_argument("dir", type=Path, help="dataset folder (images/ + masks/)")
-    _add_class_options(inspect)
-    inspect.add_argument("--json", action="store_true", help="print one JSON object")
-    inspect.add_argument("--seed", type=int, default=42, help="seed of the split (default 42)")
-    inspect.add_argument("--skip-bad", action="store_true", help="skip undecodable files")
-    inspect.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
+    add_inspect_arguments(inspect, folder_required=True)
 
     train = commands.add_parser("train", help="train a network")
     train.add_argument("--profile", choices=sorted(PROFILES), help="default: UNET_TUTORIAL_PROFILE")
@@ -102,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="Adam's learning rate")
     train.add_argument("--loss", choices=LOSS_NAMES, help="bce* binary, ce* multi-class")
     train.add_argument("--patience", type=int, help="early stopping: epochs without progress")
-    _add_class_options(train)
+    add_class_options(train)
     train.add_argument(
         "--pretrained",
         action=argparse.BooleanOptionalAction,
@@ -198,7 +180,7 @@ def _device(name: str | None) -> torch.device:
 
 
 def inspect_command(args: argparse.Namespace) -> int:
-    from unet_tutorial.data.__main__ import inspect_from_args
+    from unet_tutorial.data.inspection import inspect_from_args
 
     return inspect_from_args(args)
 
@@ -227,7 +209,7 @@ def train_command(args: argparse.Namespace) -> int:
     for the book's recipe and for a run with settings alike. A finished run with the same
     settings is reused (saying so), an interrupted one resumed; a run with other settings is
     refused, naming the differences, unless ``--overwrite``."""
-    from unet_tutorial.data.masks import CLASSES_FILE
+    from unet_tutorial.data.classes import CLASSES_FILE
 
     table_file = args.data is not None and (args.data / CLASSES_FILE).is_file()
     custom = table_file or any(getattr(args, name) is not None for name in SETTINGS)
@@ -292,8 +274,8 @@ def train_recipe_command(args: argparse.Namespace) -> int:
 def train_settings_command(args: argparse.Namespace) -> int:
     """One stage with the settings given, the profile filling in the rest."""
     from unet_tutorial.data import DatasetNotFoundError, load_dataset
+    from unet_tutorial.data.classes import resolve_class_table
     from unet_tutorial.data.identity import dataset_name
-    from unet_tutorial.data.masks import resolve_class_table
     from unet_tutorial.runs import spec_from_profile, train_run
 
     if args.stage != "all":
@@ -350,7 +332,7 @@ def train_settings_command(args: argparse.Namespace) -> int:
 
 
 def _evaluation_table(predictor: Any, root: Path) -> Any:
-    from unet_tutorial.data.masks import CLASSES_FILE, ClassTable
+    from unet_tutorial.data.classes import CLASSES_FILE, ClassTable
 
     table = predictor.table
     path = root / CLASSES_FILE

@@ -19,8 +19,9 @@ decode (JPEG at a reduced scale), shrink to S×S exactly as training did
 (:func:`~unet_tutorial.data.transforms.photo_to_input`), predict (several photos per forward
 pass), then resize the logits to the photo's size block by block
 (:func:`~unet_tutorial.inference.label_map`) into a uint8 mask, write it, keep it
-packed 8 pixels to a byte (binary), decode the photo again (OpenCV, straight into a
-3-bytes-per-pixel array) and draw the overlay on it in strips of rows. Beside PyTorch itself,
+packed 8 pixels to a byte (binary), decode the photo again
+(:func:`~unet_tutorial.data.io.read_bgr`: 3 bytes per pixel) and draw the overlay on it in
+strips of rows (:func:`~unet_tutorial.viz.overlay.tint`). Beside PyTorch itself,
 only the decoded photo, the mask and one block of logits are in memory at a time (measured on a
 12000×9000 PNG: see the README). ``tile`` selects the
 other path, for networks trained at the photos' own scale: overlapping tiles at full
@@ -41,13 +42,14 @@ import torch
 from PIL import Image
 from torch import nn
 
-from unet_tutorial.data.io import IMAGE_EXTENSIONS, CorruptFileError, open_file
-from unet_tutorial.data.masks import ClassTable, class_mask_image
+from unet_tutorial.data.class_masks import class_mask_image
+from unet_tutorial.data.classes import ClassTable
+from unet_tutorial.data.io import IMAGE_EXTENSIONS, CorruptFileError, open_file, read_bgr, read_rgb
 from unet_tutorial.inference import label_map, predict_logits, tiled_label_map
 from unet_tutorial.models import model_from_spec
 from unet_tutorial.training.checkpoint import CheckpointError, load_checkpoint
 from unet_tutorial.training.step import memory_format_for, model_device
-from unet_tutorial.viz.palette import OVERLAY_ALPHA, WATER
+from unet_tutorial.viz.overlay import tint
 
 #: Rows of the overlay drawn at a time.
 STRIP_ROWS = 64
@@ -55,10 +57,6 @@ STRIP_ROWS = 64
 #: Largest photo ``predict`` decodes unless told otherwise (pixels). Pillow's own guard against
 #: decompression bombs stops at 179 megapixels with a warning from 89; this limit replaces it.
 MAX_PIXELS = 600_000_000
-
-#: The overlay's tint: the colour and opacity of the book's figures
-#: (:func:`unet_tutorial.viz.training.water_overlay`).
-WATER_COLOR = WATER
 
 
 class PredictionError(ValueError):
@@ -271,19 +269,13 @@ def photo_size(path: Path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     return height, width
 
 
-def decode_photo(path: Path, min_size: tuple[int, int] | None = None) -> Image.Image:
-    """The photo as one RGB image, as :func:`~unet_tutorial.data.io.read_rgb` decodes it (a
-    JPEG at a reduced scale of at least ``min_size``) but without its extra copy of an RGB
-    photo: the overlay is drawn on it in place."""
+@contextlib.contextmanager
+def skipped_if_undecodable(path: Path) -> Iterator[None]:
+    """Turn a :class:`~unet_tutorial.data.io.CorruptFileError` while decoding ``path`` into the
+    :class:`PhotoError` that names the photo and says it was skipped."""
     try:
-        image = open_file(path)
-        if min_size is not None and image.format == "JPEG":
-            image.draft("RGB", min_size)
-        image.load()
-        return image if image.mode == "RGB" else image.convert("RGB")
+        yield
     except CorruptFileError as error:
-        raise _unreadable(path, error) from None
-    except (OSError, SyntaxError, ValueError) as error:  # truncated or damaged data
         raise _unreadable(path, error) from None
 
 
@@ -291,28 +283,9 @@ def network_input(path: Path, image_size: int) -> torch.Tensor:
     """The photo as the network sees it: ``3×S×S``, prepared as in training."""
     from unet_tutorial.data.transforms import photo_to_input
 
-    return photo_to_input(decode_photo(path, (image_size, image_size)), image_size)
-
-
-def tint(
-    region: np.ndarray, labels: np.ndarray, table: ClassTable | None, *, bgr: bool = False
-) -> np.ndarray:
-    """``region`` (``h×W×3`` uint8, RGB or with ``bgr`` BGR) with the predicted water
-    (``labels`` nonzero), or every class but 0, tinted: ``(1 - alpha) * pixel + alpha *
-    colour``, rounded (the arithmetic of :func:`unet_tutorial.viz.training.water_overlay`, on
-    the tinted pixels only)."""
-    out = region.copy()
-    if table is None:
-        colors = {WATER_COLOR: labels != 0}
-    else:
-        colors = {table.display[i]: labels == i for i in range(1, table.num_classes)}
-    for color, where in colors.items():
-        if where.any():
-            paint = np.asarray(color[::-1] if bgr else color, dtype=np.float32)
-            values = region[where].astype(np.float32)
-            values = (1 - OVERLAY_ALPHA) * values + OVERLAY_ALPHA * paint
-            out[where] = values.round().astype(np.uint8)
-    return out
+    with skipped_if_undecodable(path):
+        photo = read_rgb(path, (image_size, image_size))
+    return photo_to_input(photo, image_size)
 
 
 def class_pixels(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -354,23 +327,14 @@ class LabelRows:
 
 
 def decode_bgr(path: Path, size: tuple[int, int]) -> np.ndarray:
-    """The whole photo as an ``H×W×3`` uint8 **BGR** array (OpenCV's order), decoded by
-    OpenCV straight into it: 3 bytes per pixel, where a Pillow RGB image takes 4 and OpenCV
-    without a given array briefly 6. EXIF orientation is ignored, as Pillow ignores it, so the
-    pixels line up with the mask. Pillow decodes what this OpenCV cannot."""
-    import cv2
+    """The whole photo of ``size`` ``(height, width)`` as an ``H×W×3`` uint8 BGR array
+    (:func:`~unet_tutorial.data.io.read_bgr`).
 
-    buffer = np.empty((*size, 3), np.uint8)
-    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
-    try:
-        decoded = cv2.imread(str(path), buffer, flags)
-    except (cv2.error, TypeError):  # an OpenCV without imread(filename, dst, flags)
-        decoded = None
-    if decoded is not None and decoded.shape == buffer.shape and decoded.dtype == np.uint8:
-        return decoded
-    del decoded, buffer
-    rgb = decode_photo(path)
-    return np.ascontiguousarray(np.asarray(rgb)[..., ::-1])
+    Raises:
+        PhotoError: naming a photo that cannot be decoded.
+    """
+    with skipped_if_undecodable(path):
+        return read_bgr(path, size)
 
 
 def draw_overlay(

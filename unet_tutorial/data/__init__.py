@@ -6,8 +6,12 @@ Modules, one concern each:
 - :mod:`.locate` -- where the dataset is (``UNET_TUTORIAL_DATA``, ``data/flood-area-segmentation``).
 - :mod:`.download` -- fetching it from Kaggle, failing fast offline.
 - :mod:`.pairing` -- pairing photos and masks (metadata.csv or file stem; never listing order).
-- :mod:`.io` -- opening files by content, RGB conversion, the mask binarisation rule.
-- :mod:`.masks` -- multi-class masks: class tables, class-index and colour masks, class shares.
+- :mod:`.io` -- opening files by content, decoding photos, the errors that name a file.
+- :mod:`.binary_masks` -- binary masks and the one rule that reads them (0/1 or 0/255).
+- :mod:`.classes` -- class tables: names, mask values or colours, ``classes.json``.
+- :mod:`.class_masks` -- reading and writing multi-class (index and colour) masks.
+- :mod:`.survey` -- what a folder of masks holds: kinds, class shares, values no class explains.
+- :mod:`.inspection` -- ``inspect``: the dataset check both command lines print, one definition.
 - :mod:`.checks` -- the dataset check: label errors, bad files, orphans, near-duplicates.
 - :mod:`.duplicates` -- dHash and near-duplicate groups.
 - :mod:`.split` -- grouped train/val/test split and its JSON manifest.
@@ -47,7 +51,8 @@ from unet_tutorial.data.datasets import (
 )
 from unet_tutorial.data.download import DownloadError, download_dataset
 from unet_tutorial.data.duplicates import dhash, group_near_duplicates, hamming
-from unet_tutorial.data.io import CorruptFileError, binarize_mask, read_mask, read_rgb
+from unet_tutorial.data.binary_masks import binarize_mask, read_mask
+from unet_tutorial.data.io import CorruptFileError, read_rgb
 from unet_tutorial.data.load import FloodData, load_dataset, load_flood_data, subset_split
 from unet_tutorial.data.locate import DATA_ENV_VAR, DatasetNotFoundError, locate_dataset
 from unet_tutorial.data.pairing import DatasetWarning, Pair, pair_files

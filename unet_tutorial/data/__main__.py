@@ -1,29 +1,17 @@
 """``python -m unet_tutorial.data download|inspect [DIR] [--json]``.
 
 - ``download [DIR]``: fetch the Kaggle dataset into DIR (default ``data/flood-area-segmentation``).
-- ``inspect [DIR] [--classes N | --color R,G,B=K ...] [--json]``: check a dataset folder
-  (default: the one the chapters would use) and print pairs found, orphans, excluded pairs with
-  the reason, near-duplicate groups, the split sizes and what the masks hold (binary: their
-  kinds and the foreground share; with classes: each class's share of the pixels, and values
-  no class explains); ``--json`` prints one JSON object with the keys ``pairs``, ``usable``,
-  ``excluded``, ``orphans``, ``duplicate_groups``, ``split`` and ``masks`` (plus ``root``).
-  It exits with 1 when the masks do not fit the segmentation asked for.
+- ``inspect [DIR] ...``: check a dataset folder (default: the one the chapters would use); the
+  same command as ``python -m unet_tutorial inspect`` (:mod:`unet_tutorial.data.inspection`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import warnings
-from collections.abc import Sequence
-from pathlib import Path
 
-from unet_tutorial.data.checks import DatasetScan, scan_dataset
 from unet_tutorial.data.download import DownloadError, download_dataset
-from unet_tutorial.data.io import CorruptFileError
-from unet_tutorial.data.locate import HOW_TO_GET_THE_DATA, DatasetNotFoundError, locate_dataset
-from unet_tutorial.data.split import grouped_split
+from unet_tutorial.data.inspection import add_inspect_arguments, inspect_from_args
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,79 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("dir", nargs="?", help="target folder (default data/flood-area-segmentation)")
     get.add_argument("--timeout", type=float, default=300.0, help="seconds for the download")
     check = commands.add_parser("inspect", help="check a dataset folder")
-    check.add_argument("dir", nargs="?", help="dataset folder (default: the one chapters use)")
-    check.add_argument("--json", action="store_true", help="print one JSON object")
-    check.add_argument("--seed", type=int, default=42, help="seed of the split (default 42)")
-    check.add_argument("--skip-bad", action="store_true", help="skip undecodable files")
-    check.add_argument("--no-cache", action="store_true", help="do not read or write data/cache")
-    check.add_argument("--classes", type=int, help="masks hold class values 0..N-1")
-    check.add_argument(
-        "--color", action="append", metavar="R,G,B=CLASS", help="colour masks: a class's colour"
-    )
+    add_inspect_arguments(check, folder_required=False)
     return parser
-
-
-def print_report(scan: DatasetScan, split_sizes: dict[str, int], seed: int) -> None:
-    """The human-readable report of ``inspect``."""
-    print(f"dataset: {scan.root}")
-    print(f"pairs found: {len(scan.pairs)}  usable: {len(scan.usable)}")
-    print(f"orphans: {len(scan.orphans)}")
-    for orphan in scan.orphans:
-        print(f"  {orphan.id}: {orphan.reason}")
-    print(f"excluded pairs: {len(scan.excluded)}")
-    for problem in scan.excluded:
-        print(f"  {problem.id}: {problem.reason}")
-    print(f"near-duplicate groups: {len(scan.duplicate_groups)}")
-    for group in scan.duplicate_groups:
-        print("  " + ", ".join(group))
-    sizes = ", ".join(f"{name} {count}" for name, count in split_sizes.items())
-    print(f"split (grouped by near-duplicates, seed {seed}): {sizes}")
-
-
-def inspect_folder(
-    folder: str | Path | None,
-    *,
-    classes: int | None = None,
-    colors: Sequence[str] | None = None,
-    as_json: bool = False,
-    seed: int = 42,
-    skip_bad: bool = False,
-    no_cache: bool = False,
-) -> int:
-    """``inspect``: the report on a dataset folder (see the module docstring); returns the exit
-    code (1 for a missing folder, an unreadable file or masks that do not fit)."""
-    from unet_tutorial.data.checks import fact_store
-    from unet_tutorial.data.locate import default_cache_dir
-    from unet_tutorial.data.masks import describe_masks, resolve_class_table
-
-    try:
-        root = locate_dataset(folder)
-        if root is None:
-            raise DatasetNotFoundError(f"No dataset found. {HOW_TO_GET_THE_DATA}")
-        table = resolve_class_table(classes, colors, root)
-        cache_dir = None if no_cache else default_cache_dir()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the report below says it all
-            scan = scan_dataset(
-                root,
-                on_error="skip" if skip_bad else "raise",
-                cache_dir=None if no_cache else "default",
-                warn=False,
-            )
-    except (DatasetNotFoundError, CorruptFileError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    split = grouped_split([p.id for p in scan.usable], scan.duplicate_groups, seed=seed)
-    masks = describe_masks(((p.id, p.mask) for p in scan.usable), table, fact_store(cache_dir))
-    if as_json:
-        report = scan.to_dict(split.sizes())
-        report["masks"] = masks.to_dict()
-        print(json.dumps(report))
-    else:
-        print_report(scan, split.sizes(), seed)
-        for line in masks.lines():
-            print(line)
-    return 1 if masks.problems() else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,19 +38,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dataset ready in {path}")
         return 0
     return inspect_from_args(args)
-
-
-def inspect_from_args(args: argparse.Namespace) -> int:
-    """``inspect`` with the options both command lines share (this one and ``unet_tutorial``)."""
-    return inspect_folder(
-        args.dir,
-        classes=args.classes,
-        colors=args.color,
-        as_json=args.json,
-        seed=args.seed,
-        skip_bad=args.skip_bad,
-        no_cache=args.no_cache,
-    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from unet_tutorial.data.io import read_mask, read_rgb
+from unet_tutorial.data.binary_masks import read_mask
+from unet_tutorial.data.io import read_rgb
 from unet_tutorial.data.pairing import DatasetWarning, Pair
 from unet_tutorial.data.transforms import shrink_mask_to_square, shrink_to_square
 
@@ -88,8 +89,8 @@ class DecodedCache:
         image_size: side S of the stored images and masks.
         directory: cache root (``data/cache`` of the project by default in the loaders);
             ``None`` keeps everything in memory only.
-        mask_reader: how masks are decoded (default: binary 0/1, :func:`~.io.read_mask`); a
-            class table's reader (:attr:`~unet_tutorial.data.masks.ClassTable.reader`) gives
+        mask_reader: how masks are decoded (default: binary 0/1, :func:`~.binary_masks.read_mask`); a
+            class table's reader (:attr:`~unet_tutorial.data.classes.ClassTable.reader`) gives
             class indices, and its entries carry the table's key.
     """
 

@@ -18,7 +18,8 @@ from typing import Literal, TypeVar
 
 from unet_tutorial.data.cache import FactStore
 from unet_tutorial.data.duplicates import MAX_DISTANCE, dhash_file, group_near_duplicates
-from unet_tutorial.data.io import CorruptFileError, file_format, image_size, read_mask
+from unet_tutorial.data.binary_masks import read_mask
+from unet_tutorial.data.io import CorruptFileError, file_format, image_size
 from unet_tutorial.data.locate import DatasetLayout, default_cache_dir, find_layout
 from unet_tutorial.data.pairing import DatasetWarning, Pair, Problem, pair_files, summarize
 

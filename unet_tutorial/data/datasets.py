@@ -30,7 +30,8 @@ from torch.utils.data import DataLoader, Dataset
 from unet_tutorial.data.cache import DecodedCache
 from unet_tutorial.data.checks import OnError, check_pairs
 from unet_tutorial.data.io import image_size as file_size
-from unet_tutorial.data.io import read_mask, read_rgb
+from unet_tutorial.data.binary_masks import read_mask
+from unet_tutorial.data.io import read_rgb
 from unet_tutorial.data.locate import default_cache_dir, find_layout
 from unet_tutorial.data.pairing import DatasetWarning, Pair, pair_files, summarize
 from unet_tutorial.data.synthetic import render_flood_scene, render_scene_classes
@@ -159,7 +160,7 @@ class FloodDataset(SegmentationDataset):
             keeps the cache in memory only.
         mask_reader: decodes a mask file into ``H×W`` uint8 (default
             :func:`~unet_tutorial.data.io.read_mask`, 0/1); for multi-class data the
-            :attr:`~unet_tutorial.data.masks.ClassTable.reader` of a class table. A given
+            :attr:`~unet_tutorial.data.classes.ClassTable.reader` of a class table. A given
             ``cache`` must use the same reader.
     """
 

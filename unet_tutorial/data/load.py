@@ -21,7 +21,7 @@ from unet_tutorial.data.checks import DatasetScan, scan_dataset
 from unet_tutorial.data.datasets import FloodDataset, SegmentationDataset, SyntheticFloodDataset
 from unet_tutorial.data.download import DownloadError, download_dataset
 from unet_tutorial.data.locate import DATASET_NAME, default_cache_dir, locate_dataset
-from unet_tutorial.data.masks import ClassTable
+from unet_tutorial.data.classes import ClassTable
 from unet_tutorial.data.pairing import natural_key
 from unet_tutorial.data.split import (
     SPLIT_NAMES,
@@ -150,10 +150,10 @@ def load_dataset(
             an existing file given here is read and reused; ``None`` writes nothing.
         synthetic: use the synthetic scenes even when real data is there.
         verbose: print the description and any dataset warnings (to stdout).
-        classes: a class table for multi-class masks; the masks then hold class indices.
-            Without real data, the synthetic scenes with their three classes (other, water,
-            building) are used, which needs a 3-class table. ``None`` (the default): binary
-            masks, as everywhere in the book.
+        classes: a class table for multi-class masks (:mod:`unet_tutorial.data.classes`); the
+            masks then hold class indices. Without real data, the synthetic scenes with their
+            three classes (other, water, building) are used, which needs a 3-class table.
+            ``None`` (the default): binary masks, as everywhere in the book.
         label: what the description names as the source of the sizes (``"profile 'cpu'"``).
     """
     root_found = None if synthetic else _find_real(root, download)

@@ -410,7 +410,8 @@ def save_scene_folder(
     formats = ((".jpg", "JPEG"), (".png", "PNG"), (".webp", "WEBP"))
     table = None
     if classes:
-        from unet_tutorial.data.masks import CLASSES_FILE, ClassTable, class_mask_image
+        from unet_tutorial.data.class_masks import class_mask_image
+        from unet_tutorial.data.classes import CLASSES_FILE, ClassTable
 
         table = ClassTable(SCENE_CLASS_NAMES)
         (root / CLASSES_FILE).write_text(json.dumps(table.to_dict(), indent=1) + "\n")

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from unet_tutorial.data.masks import ClassTable
+from unet_tutorial.data.classes import ClassTable
 from unet_tutorial.data.synthetic import SCENE_CLASS_NAMES
 from unet_tutorial.evaluation import MulticlassEvaluation
 from unet_tutorial.experiments.timing import announce_training

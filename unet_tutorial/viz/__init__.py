@@ -8,11 +8,12 @@
 - :mod:`.weights` -- the U-Net paper's border weight map (chapter 5).
 - :mod:`.data` -- the dataset: samples, sizes, label errors, duplicates, augmentations
   (chapter 7).
-- :mod:`.training` -- learning curves, the training GIF, result grids and overlays
-  (chapters 8-10, ``predict``).
+- :mod:`.training` -- learning curves, the training GIF, result grids and error overlays
+  (chapters 8-10).
 - :mod:`.variants` -- U-Net++, Attention U-Net and V-Net-style diagrams, attention maps
   (chapter 11).
 - :mod:`.comparison` -- the comparison chart (chapter 11).
 - :mod:`.classes` -- class maps in colour, coloured overlays, the confusion matrix (chapter 12).
-- :mod:`.palette` -- the colours figures and ``predict``'s overlays share.
+- :mod:`.overlay` -- the tint of ``predict``'s overlays and the book's class overlays (NumPy only).
+- :mod:`.palette` -- the colours of the figures, the overlays and the classes (no matplotlib).
 """

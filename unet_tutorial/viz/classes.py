@@ -2,7 +2,7 @@
 the confusion matrix.
 
 Class maps are ``H×W`` arrays of class indices; a
-:class:`~unet_tutorial.data.masks.ClassTable` gives each class its name and display colour.
+:class:`~unet_tutorial.data.classes.ClassTable` gives each class its name and display colour.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from unet_tutorial.data.masks import ClassTable
+from unet_tutorial.data.classes import ClassTable
+from unet_tutorial.viz.overlay import tint
 from unet_tutorial.viz.training import to_uint8_rgb
 
 
@@ -28,8 +29,6 @@ def class_colors(labels: Any, table: ClassTable) -> np.ndarray:
 def class_overlay(image: Any, labels: Any, table: ClassTable) -> np.ndarray:
     """The photo with every class but class 0 tinted in its colour (what ``predict`` writes as
     ``<name>_overlay.png`` for a multi-class network): ``H×W×3`` uint8."""
-    from unet_tutorial.predict import tint
-
     return tint(to_uint8_rgb(image), np.asarray(labels), table)
 
 

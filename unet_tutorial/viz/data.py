@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 from PIL import Image
 
+from unet_tutorial.data.binary_masks import read_mask
 from unet_tutorial.data.checks import DatasetScan
 from unet_tutorial.data.datasets import SegmentationDataset
-from unet_tutorial.data.io import read_mask, read_rgb
+from unet_tutorial.data.io import read_rgb
 from unet_tutorial.data.report import DatasetFacts
 from unet_tutorial.data.split import Split
 

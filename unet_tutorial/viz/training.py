@@ -262,16 +262,6 @@ def error_overlay(
     return rgb.round().astype(np.uint8)
 
 
-def water_overlay(image: Any, mask: Any, alpha: float = OVERLAY_ALPHA) -> np.ndarray:
-    """The photo with the (predicted) water tinted blue: ``H×W×3`` uint8, mask ``H×W`` 0/1."""
-    rgb = to_uint8_rgb(image).astype(np.float32)
-    water = as_mask_array(mask).astype(bool)
-    if water.shape != rgb.shape[:2]:
-        raise ValueError(f"image {rgb.shape[:2]} and mask {water.shape} differ in size.")
-    rgb[water] = (1 - alpha) * rgb[water] + alpha * np.asarray(TP_COLOR, dtype=np.float32)
-    return rgb.round().astype(np.uint8)
-
-
 def plot_results(
     images: Sequence[Any],
     truths: Sequence[Any],
