@@ -125,8 +125,8 @@ def prepare_panel(folder: Path, repo: Path = REPO, profile: str | None = None) -
     missing = [name for name in RUNTIME_FILES if not (runtime / name).is_file()]
     if missing:
         return disabled(
-            f"onnxruntime-web was not installed where this book was built (no {runtime / missing[0]}"
-            f"). To enable it, {ENABLE_HINT}"
+            "onnxruntime-web was not installed where this book was built (no "
+            f"{runtime.relative_to(repo) / missing[0]}). To enable it, {ENABLE_HINT}"
         )
     kept = kept_flood_run(profile)
     if kept is None:

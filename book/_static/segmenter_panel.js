@@ -432,7 +432,7 @@
         const rows = logitRows(logits, side, photo.width);
         const loadMs = this.loadReported ? undefined : this.loadMs;
         this.loadReported = true;
-        this.current = { name, photo, side, logits, rows, networkMs, draft, started, loadMs };
+        this.current = { name, photo, side, input, logits, rows, networkMs, draft, started, loadMs };
         this.showMask();
       } catch (error) {
         console.error("segmenter panel:", error);
@@ -487,7 +487,7 @@
       );
       window.unetSegmenterPanel.last = {
         name: c.name, width, height, side: c.side, threshold, draft: c.draft,
-        networkMs: c.networkMs, totalMs, mask, logits: c.logits, water,
+        networkMs: c.networkMs, totalMs, mask, input: c.input, logits: c.logits, water,
       };
     }
   }
