@@ -61,5 +61,7 @@ def kept_flood_run(profile: str | None = None, root: Path | None = None) -> Kept
             runs[stage] = KeptRun(folder.name, stage, checkpoint, json.loads(metrics.read_text()))
     if len(runs) < len(STAGES):
         return None
-    first, second = (SimpleNamespace(best=runs[s].metrics["validation"], run=runs[s]) for s in STAGES)
+    first, second = (
+        SimpleNamespace(best=runs[s].metrics["validation"], run=runs[s]) for s in STAGES
+    )
     return select_final(first, second, settings.training.monitor).run
