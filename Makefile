@@ -11,7 +11,7 @@ TEST_BUILD := _build/test
 # The chapters' notebooks run where a learner's would: in an empty folder outside the repository.
 NOTEBOOK_RUN ?= /tmp/unet-tutorial-notebooks
 
-.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync gpu-check clean
+.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync gpu-check clean panel-runtime
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## onnxruntime-web for chapter 10's in-browser segmenter, as package-lock.json pins it (npm ci).
+## Without npm the book still builds; its panel then says how to enable it.
+panel-runtime: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm > /dev/null; then npm ci --no-audit --no-fund --ignore-scripts; \
+	else echo "npm not found: the book builds without its in-browser segmenter (install Node.js)"; fi
+
 ## Execute every chapter (with Jupyter Book's cache) and render the HTML book into _build/html.
-book: $(STAMP)
+book: $(STAMP) panel-runtime
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
@@ -55,7 +63,7 @@ nbmake: $(STAMP)
 	cd $(NOTEBOOK_RUN) && UNET_TUTORIAL_PROFILE=smoke $(CURDIR)/$(BIN)/python -m pytest --nbmake \
 		--nbmake-timeout=600 --overwrite -p no:cacheprovider --rootdir=$(NOTEBOOK_RUN) *.ipynb
 
-book-strict: $(STAMP)
+book-strict: $(STAMP) panel-runtime
 	rm -rf $(TEST_BUILD)
 	UNET_TUTORIAL_PROFILE=smoke $(BIN)/jupyter-book build . --path-output $(TEST_BUILD) -W -n --keep-going --builder html
 

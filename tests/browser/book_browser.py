@@ -31,6 +31,9 @@ WINDOW = (1280, 900)
 #: Figures per chapter, filled by test_notebooks.py: ``{chapter: (in the book page, in the
 #: executed notebook)}``; conftest.py prints it at the end of the run.
 NOTEBOOK_FIGURES: dict[str, tuple[int, int]] = {}
+#: What test_segmenter_panel.py measured (agreement with predict, milliseconds per photo);
+#: conftest.py prints it at the end of the run.
+PANEL_TIMES: dict[str, str] = {}
 PRINT_WIDTH = 718  # A4 at 96 dpi less Chromium's default 1 cm margins, in CSS pixels
 WAIT_S = 15
 

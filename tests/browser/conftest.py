@@ -24,6 +24,7 @@ from book_browser import (
     CHROMIUM_FLAGS,
     HERE,
     NOTEBOOK_FIGURES,
+    PANEL_TIMES,
     PRINT_WIDTH,
     REPO,
     WAIT_S,
@@ -145,6 +146,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
         for chapter, (book, notebook) in sorted(NOTEBOOK_FIGURES.items()):
             terminalreporter.write_line(f"{chapter:<{width}} {book:>16} {notebook:>16}")
+    if PANEL_TIMES:
+        terminalreporter.write_sep("-", "chapter 10's in-browser segmenter")
+        for what, value in PANEL_TIMES.items():
+            terminalreporter.write_line(f"{what}: {value}")
     problem = browser_problem()
     if problem is not None and os.environ.get("CI") != "true":
         terminalreporter.write_line(
