@@ -160,13 +160,15 @@ def prepare_panel(folder: Path, repo: Path = REPO, profile: str | None = None) -
     checkpoint = load_checkpoint(kept.checkpoint)
     threshold = float((checkpoint.get("config") or {}).get("threshold", 0.5))
     spec = metrics["model"]
-    side = int(metrics["image_size"])
-    iou = metrics["test"]["iou"]
-    dataset = "the real photos" if metrics["dataset"] != "synthetic" else "the synthetic scenes"
+    side = int(metrics["settings"]["image_size"])
+    iou = metrics["test"]["scores"]["iou"]
+    real = metrics["data"]["source"] == "real"
+    dataset = "the real photos" if real else "the synthetic scenes"
     about = (
-        f"The network: the {spec['name']} this chapter kept ({kept.stage} stage, "
+        f"The network: the {spec['title']} this chapter kept ({kept.stage} stage, "
         f"{spec['parameters']:,} parameters), trained on {dataset} at {side}×{side} px "
-        f"under the '{metrics['profile']}' profile; test IoU {iou:.3f} (its metrics.json). "
+        f"under the '{metrics['purpose']['profile']}' profile; test IoU {iou:.3f} "
+        "(its metrics.json). "
         "Your photo never leaves your machine: this page reads it and runs the network in your "
         f"browser (onnxruntime-web {version}, WebAssembly)."
     )
