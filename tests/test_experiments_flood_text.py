@@ -62,3 +62,9 @@ def test_test_lines_and_water_shares() -> None:
         "all 2: IoU 0.80 / water 8%; IoU 0.00 / water 10%"
     )
     assert "10 to 30 pixels wide" in flood_text.size_line(evaluation, 64)
+
+
+def test_printed_notes_show_no_folder_of_the_build_machine() -> None:
+    note = "ImageNet weights not found at /root/.cache/torch/hub/checkpoints/vgg19.pth, offline"
+    assert flood_text.without_paths(note) == "ImageNet weights not found at vgg19.pth, offline"
+    assert flood_text.without_paths("train/val/test 193/44/42") == "train/val/test 193/44/42"

@@ -188,3 +188,23 @@ def test_an_interrupted_run_is_resumed_to_the_uninterrupted_result(data, tmp_pat
     assert not resumed.loaded and resumed.epochs_run == 2
     assert resumed.history[1]["val_iou"] == whole.history[1]["val_iou"]
     assert resumed.history[1]["train_loss"] == whole.history[1]["train_loss"]
+
+
+def test_a_vgg19_run_trained_without_imagenet_loads_back_trainable_everywhere(
+    data, tmp_path
+) -> None:
+    """Offline, the VGG19 U-Net trains whole; read back, it must not come back with a frozen
+    encoder (fine-tuning would then freeze the blocks the first stage trained)."""
+    from unet_tutorial.models import count_parameters
+
+    spec = tiny_spec(model="vgg19_unet", pretrained=False)
+    trained = train_run(spec, data, tmp_path / "vgg", verbose=False)
+    assert trained.metrics["model"]["imagenet_encoder"] is False
+    loaded = load_run(tmp_path / "vgg")
+    assert count_parameters(loaded.model, trainable_only=True) == count_parameters(loaded.model)
+    metrics_file = tmp_path / "vgg" / "metrics.json"
+    metrics = json.loads(metrics_file.read_text())
+    metrics["model"]["imagenet_encoder"] = True  # as if ImageNet weights had been loaded
+    metrics_file.write_text(json.dumps(metrics))
+    frozen = load_run(tmp_path / "vgg").model
+    assert count_parameters(frozen, trainable_only=True) < count_parameters(frozen)

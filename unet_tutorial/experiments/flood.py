@@ -41,6 +41,7 @@ __all__ = [
     "StageRun",
     "flood_model_spec",
     "load_or_train",
+    "new_network",
     "prepare_finetuning",
     "run_name",
     "select_final",
@@ -64,6 +65,12 @@ def stage_spec(profile: Profile, data: Any, stage: str = "train", seed: int = 42
         if model_info(profile.training.model).pretrained_encoder:
             purpose["unfreeze_from_block"] = profile.training.unfreeze_from_block
     return spec_from_profile(profile, stage, seed=seed, purpose=purpose)
+
+
+def new_network(profile: Profile, seed: int = 42) -> nn.Module:
+    """The profile's network for the first stage with fresh, seeded weights, built as
+    :func:`train_stage` builds it (:func:`unet_tutorial.runs.build_model`)."""
+    return build_model(stage_spec(profile, None, "train", seed))[0]
 
 
 def flood_model_spec(plan: TrainingPlan) -> ModelSpec:

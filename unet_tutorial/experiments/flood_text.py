@@ -8,11 +8,18 @@ side by side, and the test scores of the kept model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unet_tutorial.models import model_info
 from unet_tutorial.profiles import PROFILES
+
+
+def without_paths(text: str) -> str:
+    """``text`` with absolute file paths (of the machine that wrote it) replaced by their file
+    names: printed output shows no folder of the build machine."""
+    return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+([\w.-]+)", r"\1", text)
 
 
 def choice_lines(choice: Mapping[str, Any]) -> list[str]:
@@ -31,7 +38,7 @@ def choice_lines(choice: Mapping[str, Any]) -> list[str]:
     if vgg is not None:
         lines.append(
             f"VGG19 U-Net: {vgg['epochs']} epochs in the budget, best validation IoU "
-            f"{vgg['val_iou']:.3f}; encoder weights: {vgg['weights']}"
+            f"{vgg['val_iou']:.3f}; encoder weights: {without_paths(vgg['weights'])}"
         )
     cpu = PROFILES["cpu"].training
     lines.append(
@@ -45,6 +52,51 @@ def choice_lines(choice: Mapping[str, Any]) -> list[str]:
 def print_choice(choice: Mapping[str, Any]) -> None:
     """Print :func:`choice_lines`."""
     print("\n".join(choice_lines(choice)))
+
+
+def print_measurement(choice: Mapping[str, Any]) -> None:
+    """How, where and on what the model-choice measurement was made
+    (:func:`unet_tutorial.report.text.describe_measurement`)."""
+    from unet_tutorial.report.text import describe_measurement
+
+    print(describe_measurement(choice))
+
+
+def choice_table(choice: Mapping[str, Any]) -> Any:
+    """The candidates of the model-choice measurement as a displayable HTML table."""
+    from IPython.display import HTML
+
+    from unet_tutorial.report.tables import choice_table as table
+
+    return HTML(table(choice))
+
+
+def recipe_table(profile: Any) -> Any:
+    """The ``gpu`` recipe beside ``profile``'s, as a displayable HTML table."""
+    from IPython.display import HTML
+
+    from unet_tutorial.report.tables import plans_table
+
+    return HTML(plans_table(PROFILES["gpu"], profile))
+
+
+def print_epoch_times(profile: Any, train_images: int) -> None:
+    """Time two training steps of the original VGG19 U-Net and of ``profile``'s network, on
+    batches of the profile's size at its image size, and print each as the seconds one epoch of
+    ``train_images`` photos would take (without validation)."""
+    from unet_tutorial.experiments.flood import flood_model_spec
+    from unet_tutorial.models import model_from_spec, model_spec
+    from unet_tutorial.training.speed import training_throughput
+
+    specs = {"vgg19_unet": model_spec("vgg19_unet", num_classes=1)}
+    specs[profile.training.model] = flood_model_spec(profile.training)
+    for name, spec in specs.items():
+        label = name + (" (this profile)" if name == profile.training.model else "")
+        model = model_from_spec(spec, pretrained=False)
+        speed = training_throughput(
+            model, profile.image_size, batch_size=profile.batch_size, steps=2
+        )
+        print(f"{label:>30}: {speed:6.2f} images/s, {train_images / speed:5.0f} s per epoch")
 
 
 def stage_lines(run: Any) -> list[str]:
@@ -125,3 +177,13 @@ def size_line(evaluation: Any, image_size: int) -> str:
         f"the network sees {image_size}×{image_size} pixels; the test photos are "
         f"{min(widths)} to {max(widths)} pixels wide and {min(heights)} to {max(heights)} high"
     )
+
+
+def print_frames(run: Any, data: Any) -> None:
+    """For the first frame of a stage's training GIF, the one with the best validation IoU and
+    the last: the IoU of the followed photo's prediction, its unsure share and the split's
+    validation IoU (:func:`unet_tutorial.analysis.frames.frame_scores`)."""
+    from unet_tutorial.analysis.frames import frame_scores
+    from unet_tutorial.analysis.frames import print_frames as print_scores
+
+    print_scores(frame_scores(run.recorder, data.val[run.gif_index][1]))

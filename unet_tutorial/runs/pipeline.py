@@ -142,7 +142,8 @@ def metrics_json(
     - ``format``: :data:`METRICS_FORMAT`; ``purpose``: what the run is for (experiment, stage,
       profile, ...);
     - ``model``: its spec (name, constructor arguments), title, parameters, trainable
-      parameters and where its starting weights came from;
+      parameters, where its starting weights came from and whether its encoder started from
+      ImageNet weights (``imagenet_encoder``);
     - ``settings``: image size, batch size, photo cap and the training settings;
     - ``classes``: the class table (``null`` for binary masks);
     - ``data``: the dataset's identity (name, source, split sizes and digest, file digest),
@@ -166,6 +167,7 @@ def metrics_json(
             "parameters": count_parameters(model),
             "trainable_parameters": count_parameters(model, trainable_only=True),
             "weights": weights_note(model),
+            "imagenet_encoder": bool(getattr(model, "pretrained_loaded", False)),
         },
         "settings": {
             "image_size": spec.image_size,
@@ -337,6 +339,9 @@ def load_run(folder: str | Path) -> RunResult:
     model = model_from_spec(last["meta"]["model"], pretrained=False)
     model.load_state_dict(load_checkpoint(folder / "best.pt")["model"])
     metrics = json.loads((folder / "metrics.json").read_text())
+    if info_of(model).pretrained_encoder and not metrics["model"]["imagenet_encoder"]:
+        # trained without ImageNet weights, so trained whole: as trainable as it was
+        model.train_all_unless_pretrained()
     return RunResult(
         folder,
         metrics,

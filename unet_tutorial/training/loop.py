@@ -1,21 +1,28 @@
-"""The two loops of training, as plain functions: one epoch of optimisation, one evaluation.
+"""Training as three plain functions, the ones chapter 8 writes in view: one epoch of
+optimisation (:func:`train_one_epoch`), one evaluation (:func:`evaluate`), and the epochs with
+early stopping on the validation split (:func:`fit`).
 
-:class:`~unet_tutorial.training.trainer.Trainer` calls these for every epoch (and adds early
-stopping, checkpoints and resuming around them); the ``pos_weight`` experiment and the mean
-validation loss of chapter 10 call :func:`evaluate` directly, so a network's validation scores
-are computed by one loop wherever they are printed.
+:class:`~unet_tutorial.training.trainer.Trainer` calls :func:`fit` for every run of the book and
+of the command line, adding what is engineering rather than the lesson through ``fit``'s two
+hooks: re-seeding each epoch and the learning-rate schedule before it, checkpoints, callbacks
+and the progress line after it, and resuming from a saved :class:`FitState`. The ``pos_weight``
+experiment and the mean validation loss of chapter 10 call :func:`evaluate` directly, so a
+network's validation scores are computed by one loop wherever they are printed.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
 from unet_tutorial.metrics import MulticlassMetrics, SegmentationMetrics
+from unet_tutorial.training.checkpoint import cpu_state
 from unet_tutorial.training.step import forward, model_device, train_step
 
 StepCallback = Callable[[torch.Tensor], None]
@@ -132,3 +139,87 @@ def evaluate(
     else:
         result["pixel_accuracy"] = scores["pixel_accuracy"]
     return result
+
+
+@dataclass
+class FitState:
+    """Where :func:`fit` stands: everything it needs to go on after an interruption.
+
+    Attributes:
+        history: one record per finished epoch: ``epoch``, ``train_loss``, ``val_loss``,
+            ``val_iou``, ``val_dice``, ``seconds`` and ``best`` (whether it improved).
+        best_epoch: the epoch whose weights ``best_weights`` holds (0 before the first).
+        best_score: the monitored score of that epoch, oriented so that lower is better.
+        best_weights: a copy of the best epoch's weights, on the CPU.
+        stopped_early: whether early stopping ended the training.
+    """
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int = 0
+    best_score: float = math.inf
+    best_weights: dict[str, torch.Tensor] | None = None
+    stopped_early: bool = False
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable[Any],
+    val_loader: Iterable[Any],
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    *,
+    epochs: int,
+    patience: int,
+    min_epochs: int = 1,
+    monitor: str = "val_iou",
+    min_delta: float = 0.0,
+    threshold: float = 0.5,
+    scaler: torch.amp.GradScaler | None = None,
+    state: FitState | None = None,
+    before_epoch: Callable[[int], None] | None = None,
+    after_epoch: Callable[[FitState], None] | None = None,
+) -> FitState:
+    """Train for at most ``epochs`` epochs, stopping early on the validation split, and leave
+    the best epoch's weights in ``model``.
+
+    After each epoch the monitored score (``val_loss``: lower is better; ``val_iou``: higher)
+    is compared with the best so far; training stops when it has not improved by more than
+    ``min_delta`` for ``patience`` epochs, but never before ``min_epochs``.
+
+    Args:
+        state: where an interrupted run stood (its history, best weights, ...); it goes on
+            from the epoch after its last.
+        before_epoch: called with the epoch number before the epoch trains.
+        after_epoch: called with the state after each epoch (its last record is the epoch's).
+    """
+    state = state if state is not None else FitState()
+    for epoch in range(len(state.history) + 1, epochs + 1):
+        if state.stopped_early:
+            break
+        began = time.perf_counter()
+        if before_epoch is not None:
+            before_epoch(epoch)
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, scaler)
+        val = evaluate(model, val_loader, loss_fn, threshold)
+        record = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val["loss"],
+            "val_iou": val["iou"],
+            "val_dice": val["dice"],
+            "seconds": time.perf_counter() - began,
+        }
+        score = record[monitor] if monitor == "val_loss" else -record[monitor]
+        record["best"] = score < state.best_score - min_delta
+        if record["best"] or state.best_weights is None:
+            state.best_score, state.best_epoch = score, epoch
+            state.best_weights = cpu_state(model)
+        state.history.append(record)
+        state.stopped_early = (
+            epoch >= min_epochs and epoch - state.best_epoch >= patience and epoch < epochs
+        )
+        if after_epoch is not None:
+            after_epoch(state)
+    if state.best_weights is not None:
+        model.load_state_dict(state.best_weights)
+    return state

@@ -42,7 +42,9 @@ def model_device(model: nn.Module) -> torch.device:
 
 def memory_format_for(device: torch.device) -> torch.memory_format:
     """Channels-last on CUDA (faster convolutions there), the default NCHW layout elsewhere."""
-    return torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    if device.type == "cuda":
+        return torch.channels_last
+    return torch.contiguous_format
 
 
 def autocast_dtype(device: torch.device) -> torch.dtype | None:

@@ -32,7 +32,6 @@ import copy
 import dataclasses
 import math
 import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ from unet_tutorial.training.checkpoint import (
     cpu_state,
     load_checkpoint,
 )
-from unet_tutorial.training.loop import StepCallback, evaluate, train_one_epoch
+from unet_tutorial.training.loop import FitState, StepCallback, evaluate, fit, train_one_epoch
 from unet_tutorial.training.progress import best_epoch_line, epoch_header, epoch_line
 from unet_tutorial.training.step import (
     autocast_dtype,
@@ -224,16 +223,28 @@ class Trainer:
         self.optimizer = make_adam(trainable, config.lr, self.device)
         self.autocast_dtype = autocast_dtype(self.device)
         self.scaler = make_grad_scaler(self.device)
-        self.history: list[dict[str, Any]] = []
-        self.best_state: dict[str, torch.Tensor] | None = None
-        self.best_epoch = 0
-        self.best_score = math.inf
-        self.stopped_early = False
+        self.state = FitState()
 
-    def _score(self, record: dict[str, Any]) -> float:
-        """The monitored value, oriented so that lower is better."""
-        value = record[self.config.monitor]
-        return value if self.config.monitor == "val_loss" else -value
+    # The loop's state, under the names the checkpoints and callbacks use.
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.state.history
+
+    @property
+    def best_epoch(self) -> int:
+        return self.state.best_epoch
+
+    @property
+    def best_score(self) -> float:
+        return self.state.best_score
+
+    @property
+    def best_state(self) -> dict[str, torch.Tensor] | None:
+        return self.state.best_weights
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.state.stopped_early
 
     def _seed_epoch(self, epoch: int, loader: Any) -> None:
         seed = self.config.seed * 100_003 + epoch
@@ -328,17 +339,18 @@ class Trainer:
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         if self.scaler is not None and checkpoint["scaler"]:
             self.scaler.load_state_dict(checkpoint["scaler"])
-        self.history = list(checkpoint["history"])
-        self.best_epoch = int(checkpoint["best_epoch"])
-        self.best_score = float(checkpoint["best_score"])
-        self.stopped_early = bool(checkpoint["stopped_early"])
+        best_path = self.run_dir / "best.pt"
+        self.state = FitState(
+            history=list(checkpoint["history"]),
+            best_epoch=int(checkpoint["best_epoch"]),
+            best_score=float(checkpoint["best_score"]),
+            best_weights=load_checkpoint(best_path)["model"] if best_path.is_file() else None,
+            stopped_early=bool(checkpoint["stopped_early"]),
+        )
         for i, callback in enumerate(self.callbacks):
             state = checkpoint["callbacks"].get(_callback_key(i, callback))
             if state is not None and hasattr(callback, "load_state_dict"):
                 callback.load_state_dict(state)
-        best_path = self.run_dir / "best.pt"
-        if best_path.is_file():
-            self.best_state = load_checkpoint(best_path)["model"]
         return int(checkpoint["epoch"])
 
     # -- the loop ------------------------------------------------------------------------------
@@ -350,7 +362,12 @@ class Trainer:
     def fit(
         self, train_loader: Iterable[Any], val_loader: Iterable[Any], *, resume: bool = False
     ) -> FitResult:
-        """Train until ``epochs`` or early stopping; leave the best weights in the model.
+        """Train until ``epochs`` or early stopping (:func:`~unet_tutorial.training.loop.fit`);
+        leave the best weights in the model.
+
+        Around the loop's epochs it adds, through the loop's hooks: re-seeding every random
+        stream and setting the learning rate of the schedule before each epoch; after it, the
+        callbacks, the progress line and the checkpoints ``best.pt``/``last.pt``.
 
         Args:
             train_loader: batches ``(images N×3×H×W, masks N×1×H×W, ...)`` of the training split.
@@ -360,70 +377,67 @@ class Trainer:
         Returns:
             A :class:`FitResult`.
         """
-        start = 1
         if resume:
             if self.run_dir is None:
                 raise ValueError("resume=True needs a run_dir holding last.pt.")
             if (self.run_dir / "last.pt").is_file():
-                start = self._restore() + 1
-                self._print(f"resuming {self.run_dir.name} after epoch {start - 1}")
+                done = self._restore()
+                self._print(f"resuming {self.run_dir.name} after epoch {done}")
             else:
                 self._print(f"no last.pt in {self.run_dir}: starting a new run")
         elif self.run_dir is not None:
             for name in ("best.pt", "last.pt"):
                 (self.run_dir / name).unlink(missing_ok=True)
-        epochs = self.config.epochs
+        config, epochs = self.config, self.config.epochs
         self._print(
             f"training on {self.device.type} ({precision_name(self.device)}), "
             f"{count_parameters(self.model, trainable_only=True):,} trainable parameters, "
             f"up to {epochs} epoch{'s' if epochs != 1 else ''}, "
-            f"early stopping on {self.config.monitor} "
-            f"(patience {self.config.patience}, not before epoch {self.config.min_epochs})"
+            f"early stopping on {config.monitor} "
+            f"(patience {config.patience}, not before epoch {config.min_epochs})"
         )
         self._print(epoch_header(epochs))
-        for epoch in range(start, epochs + 1):
-            if self.stopped_early:
-                break
-            began = time.perf_counter()
+
+        def before_epoch(epoch: int) -> None:
             self._seed_epoch(epoch, train_loader)
             for group in self.optimizer.param_groups:
-                group["lr"] = learning_rate(self.config, epoch)
-            train_loss = self.train_one_epoch(train_loader)
-            val = self.evaluate(val_loader)
-            record = {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "val_loss": val["loss"],
-                "val_iou": val["iou"],
-                "val_dice": val["dice"],
-                "seconds": time.perf_counter() - began,
-            }
-            improved = self._score(record) < self.best_score - self.config.min_delta
-            if improved or self.best_state is None:
-                self.best_score = self._score(record)
-                self.best_epoch = epoch
-                self.best_state = cpu_state(self.model)
-            record["best"] = improved
-            self.history.append(record)
+                group["lr"] = learning_rate(config, epoch)
+
+        def after_epoch(state: FitState) -> None:
+            record = state.history[-1]
             for callback in self.callbacks:
                 callback(self, record)
-            self.stopped_early = (
-                epoch >= self.config.min_epochs
-                and epoch - self.best_epoch >= self.config.patience
-                and epoch < epochs
-            )
             self._print(epoch_line(record, epochs))
-            checkpoint = self._checkpoint(epoch)
-            if self.best_epoch == epoch:
+            checkpoint = self._checkpoint(record["epoch"])
+            if state.best_epoch == record["epoch"]:
                 self._save("best.pt", checkpoint)
             self._save("last.pt", checkpoint)
+
+        try:
+            fit(
+                self.model,
+                train_loader,
+                val_loader,
+                self.loss_fn,
+                self.optimizer,
+                epochs=epochs,
+                patience=config.patience,
+                min_epochs=config.min_epochs,
+                monitor=config.monitor,
+                min_delta=config.min_delta,
+                threshold=config.threshold,
+                scaler=self.scaler,
+                state=self.state,
+                before_epoch=before_epoch,
+                after_epoch=after_epoch,
+            )
+        except FloatingPointError as error:
+            raise FloatingPointError(f"{error} (learning rate now {config.lr})") from error
         if self.stopped_early:
             self._print(
-                f"early stopping after epoch {len(self.history)}: no better {self.config.monitor} "
-                f"for {self.config.patience} epochs"
+                f"early stopping after epoch {len(self.history)}: no better {config.monitor} "
+                f"for {config.patience} epochs"
             )
-        if self.best_state is not None:
-            self.model.load_state_dict(self.best_state)
         if self.history:
             self._print(best_epoch_line(self.history, self.best_epoch))
         return FitResult(
