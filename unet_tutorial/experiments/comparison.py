@@ -27,7 +27,9 @@ import torch
 from torch import nn
 
 from unet_tutorial.analysis import cost
+from unet_tutorial.analysis.paired import PairedDifference, paired_bootstrap
 from unet_tutorial.data import FloodData, load_flood_data
+from unet_tutorial.evaluation import Evaluation, evaluation_from_dict
 from unet_tutorial.models import MODELS, count_parameters, model_spec_for
 from unet_tutorial.paths import runs_dir, shown_path
 from unet_tutorial.profiles import Profile
@@ -273,3 +275,22 @@ def run_comparison(
         rows.append(row)
         models[name] = model
     return rows, models
+
+
+def stored_evaluation(name: str, profile: Profile) -> Evaluation:
+    """Network ``name``'s per-photo test evaluation, read from its run's ``metrics.json``."""
+    metrics = json.loads((comparison_dir(profile) / name / "metrics.json").read_text())
+    return evaluation_from_dict(metrics["test"]["evaluation"])
+
+
+def paired_with_best(
+    rows: Sequence[ComparisonRow], profile: Profile
+) -> list[tuple[ComparisonRow, PairedDifference]]:
+    """For every network but the one with the best test IoU: the best one's test IoU minus this
+    one's, with its paired bootstrap interval over the test photos
+    (:func:`unet_tutorial.analysis.paired.paired_bootstrap`), best to worst."""
+    ranked = sorted(rows, key=lambda row: row.test_iou, reverse=True)
+    best = stored_evaluation(ranked[0].model, profile)
+    return [
+        (row, paired_bootstrap(best, stored_evaluation(row.model, profile))) for row in ranked[1:]
+    ]
