@@ -15,15 +15,7 @@ def test_shifted_pair_moves_by_one_pixel_without_wrapping() -> None:
     assert original.shape == shifted.shape == (1, 1, 3, 32)
     assert torch.equal(shifted[..., 1:], original[..., :-1])
     assert original[0, 0, 0, 0] == 1 and shifted[0, 0, 0, 0] == 0
-
-
-def test_shifted_pair_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="N×C×H×W"):
-        shifted_pair(torch.zeros(3, 40))
-    with pytest.raises(ValueError, match="shift 0"):
-        shifted_pair(torch.zeros(1, 1, 4, 40), shift=0)
-    with pytest.raises(ValueError, match="16 columns of the 10-pixel"):
-        shifted_pair(torch.zeros(1, 1, 4, 10))
+    assert shifted_pair(image, shift=3)[0][0, 0, 0, 0] == 3
 
 
 def test_a_dot_inside_its_window_leaves_the_max_pooled_map_unchanged() -> None:
@@ -31,21 +23,16 @@ def test_a_dot_inside_its_window_leaves_the_max_pooled_map_unchanged() -> None:
     shifted = torch.zeros(1, 1, 8, 8)
     original[..., 2, 2], shifted[..., 2, 3] = 1.0, 1.0
     levels = shift_changes(original, shifted, functional.max_pool2d, max_levels=2)
-    assert [r.size for r in levels] == [(8, 8), (4, 4), (2, 2)]
-    assert levels[0].unchanged == pytest.approx(62 / 64)
-    assert levels[1].relative_change == 0.0 and levels[1].unchanged == 1.0
+    assert [size for size, _, _ in levels] == [(8, 8), (4, 4), (2, 2)]
+    assert levels[0][2] == pytest.approx(62 / 64)
+    assert levels[1][1] == 0.0 and levels[1][2] == 1.0
 
 
 def test_average_pooling_of_a_ramp_keeps_the_change() -> None:
     ramp = torch.arange(1.0, 41.0).repeat(1, 1, 4, 1)  # 1×1×4×40, value = column + 1
     original, shifted = shifted_pair(ramp)  # every value of shifted is one less
     levels = shift_changes(original, shifted, functional.avg_pool2d, max_levels=2)
-    for level in levels:
-        assert level.unchanged == 0.0
-        assert level.relative_change == pytest.approx(1 / original.mean().item())
-    assert shift_changes(original, shifted, functional.max_pool2d, max_levels=1)[1].unchanged == 0.0
-
-
-def test_shift_changes_rejects_different_shapes() -> None:
-    with pytest.raises(ValueError, match="differ in shape"):
-        shift_changes(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 6), functional.max_pool2d)
+    for _, change, unchanged in levels:
+        assert unchanged == 0.0
+        assert change == pytest.approx(1 / original.mean().item())
+    assert shift_changes(original, shifted, functional.max_pool2d, max_levels=1)[1][2] == 0.0

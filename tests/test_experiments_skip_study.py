@@ -1,4 +1,4 @@
-"""unet_tutorial.experiments.skip_study: training the three variants, reusing stored runs."""
+"""unet_tutorial.experiments.skip_study: training and scoring a variant, storing its record."""
 
 from __future__ import annotations
 
@@ -7,47 +7,65 @@ import torch
 
 from unet_tutorial.experiments.skip_study import (
     SkipRun,
+    load_record,
     make_data,
-    ranking,
-    run_experiment,
+    random_batches,
+    save_record,
+    score_variant,
+    stored_run,
     train_variant,
 )
 from unet_tutorial.profiles import SkipStudySettings, get_profile
-from unet_tutorial.report.tables import skip_study_table
+
+CPU = torch.device("cpu")
+
+
+def tiny_profile(steps: int = 16):
+    return get_profile("smoke").replace(
+        name="tiny", skip_study=SkipStudySettings(image_size=16, steps=steps), base_channels=4
+    )
+
+
+def test_random_batches_are_seeded_draws_from_the_training_set() -> None:
+    data = make_data(tiny_profile(), train=8, test=2)
+    first = list(random_batches(data, batch_size=3, steps=2, seed=5))
+    again = list(random_batches(data, batch_size=3, steps=2, seed=5))
+    assert len(first) == 2 and first[0][0].shape == (3, 1, 16, 16)
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(first, again, strict=True))
+    assert any(torch.equal(first[0][0][0], image) for image in data.train_images)
 
 
 def test_a_short_training_reduces_the_loss_and_is_reproducible() -> None:
-    profile = get_profile("smoke").replace(
-        skip_study=SkipStudySettings(image_size=16, steps=16), base_channels=4
-    )
+    profile = tiny_profile()
     data = make_data(profile, train=32, test=8)
-    run = train_variant("concat", profile, data, depth=2, device=torch.device("cpu"))
-    assert len(run.losses) == len(run.first_layer_grad_norms) == 16
-    assert sum(run.losses[-4:]) / 4 < sum(run.losses[:4]) / 4
-    assert 0.0 <= run.test["iou"] <= 1.0 and 0.0 <= run.boundary_iou <= 1.0
-    assert run.test_probabilities.shape == (4, 1, 16, 16)
-    again = train_variant("concat", profile, data, depth=2, device=torch.device("cpu"))
-    assert again.losses == pytest.approx(run.losses, rel=1e-4)
-    html = skip_study_table({"concat": run})
-    assert html.count("<tr>") == 2 and "<td>concat</td>" in html
-    assert run.summary()["final_loss"] == pytest.approx(run.losses[-1])
-    worse = SkipRun(
-        "none", 1, losses=[1.0], first_layer_grad_norms=[1.0], test={"iou": -1, "dice": 0}
-    )
-    assert ranking({"none": worse, "concat": run}, "iou").startswith("concat (")
-    # for a loss, best is lowest
-    assert ranking({"none": worse, "concat": run}, "final_loss").startswith("concat (")
+    model, losses = train_variant("concat", data, 16, profile.batch_size, 4, device=CPU)
+    assert len(losses) == 16
+    assert sum(losses[-4:]) / 4 < sum(losses[:4]) / 4
+    _, again = train_variant("concat", data, 16, profile.batch_size, 4, device=CPU)
+    assert again == pytest.approx(losses, rel=1e-4)
+    scores, probabilities = score_variant(model, data, CPU)
+    assert 0.0 <= scores["iou"] <= 1.0 and 0.0 <= scores["boundary_iou"] <= 1.0
+    assert probabilities.shape == (4, 1, 16, 16)
+    assert not model.training  # scored in eval mode
+    run = SkipRun("concat", 10, losses, scores, 1.5, probabilities)
+    assert run.summary()["final_loss"] == pytest.approx(losses[-1])
+    assert run.summary()["boundary_iou"] == scores["boundary_iou"]
 
 
-def test_runs_are_stored_and_reused(tmp_path, monkeypatch) -> None:
+def test_a_stored_record_is_read_back(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
-    profile = get_profile("smoke").replace(
-        name="tiny", skip_study=SkipStudySettings(image_size=16, steps=3), base_channels=2
-    )
-    cpu = torch.device("cpu")
-    runs = run_experiment(profile, skips=["none"], device=cpu)
+    profile = tiny_profile(steps=3)
+    stored = stored_run("none", profile, CPU)
+    assert stored.status() == "new"
+    stored.start()
+    record = SkipRun("none", 7, [0.7, 0.6, 0.5], {"iou": 0.1, "dice": 0.2, "boundary_iou": 0.0})
+    record.test_probabilities = torch.rand(2, 1, 16, 16)
+    save_record(stored, record)
     assert (tmp_path / "data/runs/skip-study-tiny/none/run.json").is_file()
-    again = run_experiment(profile, skips=["none"], device=cpu)
-    assert again["none"].losses == runs["none"].losses
-    assert again["none"].seconds == runs["none"].seconds  # stored, not retrained
-    assert torch.equal(again["none"].test_probabilities, runs["none"].test_probabilities)
+    again = stored_run("none", profile, CPU)
+    assert again.status() == "finished"
+    loaded = load_record(again)
+    assert loaded.losses == record.losses and loaded.test == record.test
+    assert torch.equal(loaded.test_probabilities, record.test_probabilities)
+    # another profile's settings are another run
+    assert stored_run("none", tiny_profile(steps=4), CPU).status() == "changed"

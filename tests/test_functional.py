@@ -112,8 +112,9 @@ def test_gradients_flow_like_pytorch() -> None:
     ours = (x.grad.clone(), weight.grad.clone())
     x.grad, weight.grad = None, None
     F.conv2d(x, weight, stride=2, padding=1).square().sum().backward()
-    torch.testing.assert_close(ours[0], x.grad)
-    torch.testing.assert_close(ours[1], weight.grad)
+    # float32 rounding: the two add the same products in a different order
+    torch.testing.assert_close(ours[0], x.grad, atol=ATOL, rtol=1e-5)
+    torch.testing.assert_close(ours[1], weight.grad, atol=ATOL, rtol=1e-5)
 
 
 def test_conv_transpose_is_the_gradient_of_conv() -> None:
@@ -218,41 +219,49 @@ X = torch.zeros(1, 3, 5, 5)
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: functional.conv2d(X, torch.zeros(2, 3, 6, 3)), r"kernel height 6 .* padded input"),
-        (lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 8), padding=1), r"kernel width 8 .* 7"),
-        (lambda: functional.conv2d(X, torch.zeros(2, 4, 3, 3)), r"4 input channels .* x has 3"),
-        (
-            lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), stride=0),
-            r"stride must be positive",
-        ),
-        (lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), stride=(1, -2)), r"\(1, -2\)"),
-        (lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), padding=-1), r"padding .* -1"),
-        (lambda: functional.conv2d(X[0], torch.zeros(2, 3, 3, 3)), r"4-D .* 3-D .* \(3, 5, 5\)"),
-        (lambda: functional.conv2d(X, torch.zeros(3, 3, 3)), r"weight must be a 4-D"),
-        (lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), torch.zeros(3)), r"bias .* \(2,\)"),
-        (lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), stride=(1, 2, 3)), r"pair of ints"),
-        (lambda: functional.max_pool2d(X, 6), r"kernel height 6 .* 5"),
-        (lambda: functional.max_pool2d(X, 0), r"kernel_size must be positive, got 0"),
-        (lambda: functional.avg_pool2d(X, 2, stride=0), r"stride must be positive, got 0"),
-        (lambda: functional.avg_pool2d(X[0, 0], 2), r"2-D"),
-        (lambda: functional.conv_transpose2d(X, torch.zeros(2, 3, 2, 2)), r"2 input channels .* 3"),
-        (lambda: functional.conv_transpose2d(X, torch.zeros(3, 1, 2, 2), stride=0), r"stride .* 0"),
-        (
-            lambda: functional.conv_transpose2d(X, torch.zeros(3, 1, 2, 2), output_padding=1),
-            r"output_padding 1 .* smaller than the stride 1",
-        ),
-        (
-            lambda: functional.conv_transpose2d(
-                torch.zeros(1, 3, 1, 1), torch.zeros(3, 1, 1, 1), padding=1
-            ),
-            r"crops away the whole output",
-        ),
         (lambda: functional.conv_output_size(4, 5), r"kernel height 5 .* 4 \+ 2·0 = 4"),
         (lambda: functional.conv_output_size(0, 1), r"size must be positive, got 0"),
         (lambda: functional.conv_output_size(4, 3, stride=2.5), r"stride .* 2.5"),
+        (lambda: functional.conv_output_size(5, 3, stride=(1, -2)), r"\(1, -2\)"),
+        (lambda: functional.conv_output_size(5, 3, stride=(1, 2, 3)), r"pair of ints"),
         (lambda: functional.conv_transpose_output_size(4, 0), r"kernel_size must be positive"),
+        (
+            lambda: functional.conv_transpose_output_size(5, 2, output_padding=1),
+            r"output_padding 1 .* smaller than the stride 1",
+        ),
+        (lambda: functional.conv_transpose_output_size(1, 1, padding=1), r"crops away the whole"),
     ],
 )
-def test_invalid_arguments_raise_value_error_naming_the_values(call, message: str) -> None:
+def test_invalid_sizes_raise_value_error_naming_the_values(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: functional.conv2d(X, torch.zeros(2, 3, 6, 3)),  # kernel taller than the input
+        lambda: functional.conv2d(X, torch.zeros(2, 4, 3, 3)),  # 4 channels against 3
+        lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), stride=0),
+        lambda: functional.conv2d(X, torch.zeros(2, 3, 3, 3), torch.zeros(3)),  # 3 biases
+        lambda: functional.max_pool2d(X, 6),
+        lambda: functional.avg_pool2d(X, 2, stride=0),
+        lambda: functional.conv_transpose2d(X, torch.zeros(2, 3, 2, 2)),  # 2 channels against 3
+    ],
+)
+def test_the_lesson_code_leaves_invalid_arguments_to_pytorch_errors(call) -> None:
+    # The from-scratch operations check nothing themselves (they are the chapters' code);
+    # PyTorch's unfold, einsum and broadcasting refuse these arguments instead of returning
+    # a wrong result.
+    with pytest.raises(RuntimeError):
+        call()
+
+
+def test_pair_and_windows() -> None:
+    assert functional.pair(3) == (3, 3) and functional.pair((2, 5)) == (2, 5)
+    x = torch.arange(20.0).view(1, 1, 4, 5)
+    patches = functional.windows(x, (2, 3), stride=(2, 1), padding=(0, 1))
+    assert patches.shape == (1, 1, 2, 5, 2, 3)
+    # the window at output (1, 2): rows 2-3, padded columns 2-4 = input columns 1-3
+    torch.testing.assert_close(patches[0, 0, 1, 2], x[0, 0, 2:4, 1:4])
+    assert patches[0, 0, 0, 0, 0, 0] == 0  # a padding zero

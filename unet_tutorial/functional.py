@@ -1,7 +1,13 @@
 """Convolution, pooling and transposed convolution written from scratch.
 
-These are the operations chapters 1-3 teach. They are vectorized (no Python loop over pixels) and
-tested against :mod:`torch.nn.functional`; the U-Net chapters then use the PyTorch versions.
+These are the operations chapters 1-3 teach, written in view there: :func:`pair`, :func:`windows`
+and :func:`conv2d` in chapter 1, :func:`max_pool2d` and :func:`avg_pool2d` in chapter 2,
+:func:`conv_transpose2d` in chapter 3 (the chapters' cells and these definitions are kept
+identical by ``tools/in_view.py``). They follow their formulas with no Python loop over pixels
+and are tested against :mod:`torch.nn.functional`; the U-Net chapters then use the PyTorch
+versions. Like the lesson code they are, they leave argument checks to PyTorch's own errors
+(``unfold`` refuses a window larger than the padded input, ``einsum`` mismatched channels); the
+size formulas below check their arguments and name what is wrong.
 
 All tensors are in N×C×H×W layout: a batch of N images with C channels of H rows and W columns.
 ``kernel_size``, ``stride`` and ``padding`` may be an ``int`` (the same for rows and columns) or a
@@ -19,10 +25,13 @@ import numbers
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 
 IntOrPair = int | tuple[int, int] | Sequence[int]
 
 __all__ = [
+    "pair",
+    "windows",
     "conv2d",
     "max_pool2d",
     "avg_pool2d",
@@ -55,24 +64,6 @@ def _pair(value: IntOrPair, name: str, *, minimum: int) -> tuple[int, int]:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_4d(x: torch.Tensor, name: str = "x") -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}.")
-    if x.ndim != 4:
-        raise ValueError(
-            f"{name} must be a 4-D N×C×H×W tensor, got {x.ndim}-D shape {tuple(x.shape)}; "
-            "add a batch dimension with x.unsqueeze(0) for a single C×H×W image."
-        )
-
-
-def _check_bias(bias: torch.Tensor | None, channels: int) -> None:
-    if bias is not None and tuple(bias.shape) != (channels,):
-        raise ValueError(
-            f"bias must have shape ({channels},) (one value per output channel), "
-            f"got {tuple(bias.shape)}."
-        )
 
 
 def _check_fits(size: tuple[int, int], kernel: tuple[int, int], padding: tuple[int, int]) -> None:
@@ -177,21 +168,41 @@ def conv_transpose_output_size(
 
 
 # --------------------------------------------------------------------------------------------
-# Sliding windows (im2col) and the operations built on them
+# Sliding windows (im2col) and the operations built on them (written in view in chapters 1-3)
 # --------------------------------------------------------------------------------------------
 
 
-def _windows(
-    x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]
-) -> torch.Tensor:
-    """Every k×k window of the zero-padded input, as an N×C×H'×W'×kh×kw view (im2col).
+def pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    """A kernel size, stride or padding as a (rows, columns) pair: ``3`` → ``(3, 3)``."""
+    if isinstance(value, int):
+        return value, value
+    return tuple(value)
 
-    ``Tensor.unfold`` makes a strided view, so no pixel is copied until the windows are used.
+
+def windows(
+    x: torch.Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+) -> torch.Tensor:
+    """Every kh×kw window of the zero-padded input, ``stride`` apart (im2col, chapter 1).
+
+    ``Tensor.unfold(dim, size, step)`` makes a strided view: no pixel is copied until the
+    windows are used.
+
+    Args:
+        x: input, N×C×H×W.
+        kernel_size: (kh, kw), the window's height and width (an int for both).
+        stride: s, the step between windows.
+        padding: P, zeros added on every side first.
+
+    Returns:
+        N×C×H'×W'×kh×kw: ``out[n, c, i, j]`` is the window whose top-left corner is at
+        (i·s, j·s) of the padded input, with H' = floor((H + 2P − kh) / s) + 1.
     """
-    _check_fits((x.shape[2], x.shape[3]), kernel, padding)
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    if ph or pw:
-        x = torch.nn.functional.pad(x, (pw, pw, ph, ph))
+    (kh, kw), (sh, sw) = pair(kernel_size), pair(stride)
+    ph, pw = pair(padding)
+    x = F.pad(x, (pw, pw, ph, ph))  # left, right, top, bottom
     return x.unfold(2, kh, sh).unfold(3, kw, sw)
 
 
@@ -199,8 +210,8 @@ def conv2d(
     x: torch.Tensor,
     weight: torch.Tensor,
     bias: torch.Tensor | None = None,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
 ) -> torch.Tensor:
     """2-D convolution (cross-correlation, as in every deep-learning library), from scratch.
 
@@ -217,44 +228,20 @@ def conv2d(
 
     Returns:
         N×F×H'×W' with H' = floor((H + 2P − kh) / s) + 1 (the same for W).
-
-    Raises:
-        ValueError: for tensors of the wrong dimension, channel counts that do not match,
-            or invalid kernel, stride or padding.
     """
-    _check_4d(x)
-    _check_4d(weight, "weight")
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(
-            f"weight expects {weight.shape[1]} input channels (shape F×C×kh×kw = "
-            f"{tuple(weight.shape)}) but x has {x.shape[1]} (shape {tuple(x.shape)})."
-        )
-    _check_bias(bias, weight.shape[0])
-    kernel = (weight.shape[2], weight.shape[3])
-    windows = _windows(
-        x, kernel, _pair(stride, "stride", minimum=1), _pair(padding, "padding", minimum=0)
-    )
-    # Sum over channel c and kernel offsets (k, l) of window × filter, for every filter f.
-    out = torch.einsum("nchwkl,fckl->nfhw", windows, weight)
+    kernel_size = (weight.shape[2], weight.shape[3])
+    patches = windows(x, kernel_size, stride, padding)
+    # n image, c channel, (i, j) output position, (a, b) offset in the window, f filter
+    out = torch.einsum("ncijab,fcab->nfij", patches, weight)
     if bias is not None:
         out = out + bias.view(1, -1, 1, 1)
     return out
 
 
-def _pool(
-    x: torch.Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, reduce: str
-) -> torch.Tensor:
-    _check_4d(x)
-    kernel = _pair(kernel_size, "kernel_size", minimum=1)
-    strides = kernel if stride is None else _pair(stride, "stride", minimum=1)
-    windows = _windows(x, kernel, strides, (0, 0))
-    if reduce == "max":
-        return windows.amax(dim=(-2, -1))
-    return windows.mean(dim=(-2, -1))
-
-
 def max_pool2d(
-    x: torch.Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None
+    x: torch.Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
 ) -> torch.Tensor:
     """Max pooling, from scratch: the largest value of each k×k window, channel by channel.
 
@@ -266,11 +253,15 @@ def max_pool2d(
     Returns:
         N×C×H'×W' with H' = floor((H − k) / s) + 1; with k = s = 2 this halves H and W.
     """
-    return _pool(x, kernel_size, stride, "max")
+    if stride is None:
+        stride = kernel_size
+    return windows(x, kernel_size, stride).amax(dim=(-2, -1))
 
 
 def avg_pool2d(
-    x: torch.Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None
+    x: torch.Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
 ) -> torch.Tensor:
     """Average pooling, from scratch: the mean of each k×k window, channel by channel.
 
@@ -282,24 +273,28 @@ def avg_pool2d(
     Returns:
         N×C×H'×W' with H' = floor((H − k) / s) + 1.
     """
-    return _pool(x, kernel_size, stride, "mean")
+    if stride is None:
+        stride = kernel_size
+    return windows(x, kernel_size, stride).mean(dim=(-2, -1))
 
 
 def conv_transpose2d(
     x: torch.Tensor,
     weight: torch.Tensor,
     bias: torch.Tensor | None = None,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    output_padding: IntOrPair = 0,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    output_padding: int | tuple[int, int] = 0,
 ) -> torch.Tensor:
-    """Transposed convolution ("up-convolution"), from scratch, as a scatter-add.
+    """Transposed convolution ("up-convolution"), from scratch, one kernel offset at a time.
 
     Every input value x[n, c, i, j] scales the kernel weight[c, o] and adds the scaled kh×kw copy
-    into output channel o with its top-left corner at (i·s, j·s); where copies overlap, they add
-    up. ``padding`` then crops P rows/columns from each side, ``output_padding`` adds some at the
-    bottom/right. This is the exact transpose (and gradient) of :func:`conv2d` with the same
-    weight, stride and padding.
+    into output channel o with its top-left corner at (i·s, j·s):
+    ``y[o, i·s + a, j·s + b] += x[c, i, j] · weight[c, o, a, b]``. For one kernel offset (a, b)
+    the targets of all (i, j) are the rows a, a + s, ... and the columns b, b + s, ...: one
+    strided slice, so a loop over the kh·kw offsets adds everything. ``padding`` then crops P
+    rows/columns from each side, ``output_padding`` adds some at the bottom/right. This is the
+    exact transpose (and gradient) of :func:`conv2d` with the same weight, stride and padding.
 
     Args:
         x: input, N×C_in×H×W.
@@ -311,44 +306,22 @@ def conv_transpose2d(
 
     Returns:
         N×C_out×H'×W' with H' = (H − 1)·s − 2P + kh + output_padding (the same for W).
-
-    Raises:
-        ValueError: for tensors of the wrong dimension, channel counts that do not match, or
-            invalid kernel, stride or padding.
     """
-    _check_4d(x)
-    _check_4d(weight, "weight")
-    if weight.shape[0] != x.shape[1]:
-        raise ValueError(
-            f"weight expects {weight.shape[0]} input channels (shape C_in×C_out×kh×kw = "
-            f"{tuple(weight.shape)}) but x has {x.shape[1]} (shape {tuple(x.shape)})."
-        )
+    (sh, sw), (ph, pw) = pair(stride), pair(padding)
+    extra_h, extra_w = pair(output_padding)
     n, _, h, w = x.shape
-    c_out, kh, kw = weight.shape[1], weight.shape[2], weight.shape[3]
-    _check_bias(bias, c_out)
-    sh, sw = _pair(stride, "stride", minimum=1)
-    ph, pw = _pair(padding, "padding", minimum=0)
-    out_h, out_w = conv_transpose_output_size((h, w), (kh, kw), stride, padding, output_padding)
-
-    # One scaled kernel copy per input pixel: N×C_out×H×W×kh×kw, summed over input channels.
-    copies = torch.einsum("nchw,cokl->nohwkl", x, weight)
-
-    # Where each copy element lands on the full canvas of size ((H−1)s + kh) × ((W−1)s + kw).
-    full_h, full_w = (h - 1) * sh + kh, (w - 1) * sw + kw
-    rows = (torch.arange(h) * sh).view(h, 1, 1, 1) + torch.arange(kh).view(1, 1, kh, 1)
-    cols = (torch.arange(w) * sw).view(1, w, 1, 1) + torch.arange(kw).view(1, 1, 1, kw)
-    target = (rows * full_w + cols).reshape(-1).to(x.device)
-
-    canvas = x.new_zeros(n, c_out, full_h * full_w)
-    canvas = canvas.index_add(2, target, copies.reshape(n, c_out, -1))
-    canvas = canvas.view(n, c_out, full_h, full_w)
-
-    # Crop P from the top/left; output_padding may reach past the canvas, where it is zero.
-    extra_h = max(0, ph + out_h - full_h)
-    extra_w = max(0, pw + out_w - full_w)
-    if extra_h or extra_w:
-        canvas = torch.nn.functional.pad(canvas, (0, extra_w, 0, extra_h))
-    out = canvas[:, :, ph : ph + out_h, pw : pw + out_w]
+    _, c_out, kh, kw = weight.shape
+    full_h = (h - 1) * sh + kh + extra_h
+    full_w = (w - 1) * sw + kw + extra_w
+    out = x.new_zeros(n, c_out, full_h, full_w)
+    for a in range(kh):
+        for b in range(kw):
+            # x[n, c, i, j] · weight[c, o, a, b], summed over c
+            stamp = torch.einsum("ncij,co->noij", x, weight[:, :, a, b])
+            rows = slice(a, a + (h - 1) * sh + 1, sh)
+            cols = slice(b, b + (w - 1) * sw + 1, sw)
+            out[:, :, rows, cols] += stamp
+    out = out[:, :, ph : full_h - ph, pw : full_w - pw]
     if bias is not None:
         out = out + bias.view(1, -1, 1, 1)
     return out

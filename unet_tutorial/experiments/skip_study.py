@@ -1,34 +1,31 @@
 """Chapter 4's experiment: the same plain U-Net without skips, with additive skips and with
 concatenated (U-Net) skips, trained on the same synthetic segmentation task.
 
-Each variant (:class:`~unet_tutorial.models.unet.UNet` with ``skip`` in ``{"none", "add",
-"concat"}``) trains with the package's :class:`~unet_tutorial.training.trainer.Trainer` for
-``profile.skip_study.steps`` Adam steps on seeded random batches of the task
-(:func:`unet_tutorial.data.shapes.synthetic_shapes`), recording the loss and the first layer's
-gradient norm at every step, then is scored on held-out images. Runs are kept in the run store
-(:mod:`.runs`), so a rebuild reuses them.
+Chapter 4 writes the experiment's two steps in view, :func:`train_variant` (Adam steps on
+seeded random batches, BCE loss) and :func:`score_variant` (IoU, Dice and boundary IoU on the
+held-out images), and trains the three variants in a loop on the page. This module holds those
+two functions (kept identical to the chapter's cells by ``tools/in_view.py``), the task's data
+(:func:`make_data`, :func:`random_batches`), the record of a trained variant (:class:`SkipRun`)
+and its place in the run store (:func:`stored_run`, :func:`load_record`, :func:`save_record`),
+so that a rebuild of the chapter reuses the variants it trained.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 
 from unet_tutorial.data.shapes import synthetic_shapes
-from unet_tutorial.inference import predict_logits
 from unet_tutorial.metrics import SegmentationMetrics, boundary_iou
-from unet_tutorial.models import count_parameters
-from unet_tutorial.models.unet import SKIP_MODES, SkipMode, UNet
+from unet_tutorial.models.unet import UNet
 from unet_tutorial.profiles import Profile
-from unet_tutorial.runs.store import open_run
-from unet_tutorial.runtime import default_device
-from unet_tutorial.training.trainer import TrainConfig, Trainer
+from unet_tutorial.runs.store import Run, open_run
 
-#: Summary scores where lower is better (the others are better higher).
-LOWER_IS_BETTER = frozenset({"final_loss", "seconds"})
+#: Bumped when the training code changes, so that older stored runs are trained again.
+RECORD_VERSION = 2
 
 
 @dataclass
@@ -37,11 +34,9 @@ class SkipRun:
 
     Attributes:
         skip: the skip mode.
-        parameters: trainable parameter count.
-        losses: training loss (BCE) after each step.
-        first_layer_grad_norms: L2 norm of the first convolution's weight gradient at each step.
-        test: micro and per-image test scores (see :func:`unet_tutorial.metrics.summarize_counts`).
-        boundary_iou: boundary IoU (1-pixel band) on the test set.
+        parameters: parameter count.
+        losses: training loss (BCE) of each step.
+        test: test scores from :func:`score_variant` (``iou``, ``dice``, ..., ``boundary_iou``).
         seconds: training time.
         test_probabilities: ``k×1×H×W`` predicted probabilities of the first test images
             (for figures).
@@ -50,31 +45,22 @@ class SkipRun:
     skip: str
     parameters: int
     losses: list[float] = field(default_factory=list)
-    first_layer_grad_norms: list[float] = field(default_factory=list)
     test: dict[str, float] = field(default_factory=dict)
-    boundary_iou: float = float("nan")
     seconds: float = 0.0
     test_probabilities: torch.Tensor | None = None
 
     def summary(self) -> dict[str, float]:
-        """The numbers the chapter reports.
-
-        ``final_loss`` is the mean loss over the last tenth of the steps (one step is noisy);
-        ``grad_first`` is the first-layer gradient norm at the first step (fresh weights; with
-        the same seed every variant sees the same batch there), ``grad_end`` its mean over the
-        last tenth; ``iou``, ``dice`` (micro) and ``boundary_iou`` are test scores.
-        """
+        """The numbers the chapter reports: ``final_loss``, the mean loss over the last tenth of
+        the steps (one step is noisy); the test ``iou``, ``dice`` (micro) and ``boundary_iou``;
+        the training ``seconds``."""
         if not self.losses:
             raise ValueError(f"run {self.skip!r} has no recorded steps.")
         tenth = max(1, len(self.losses) // 10)
-        grads = self.first_layer_grad_norms
         return {
             "final_loss": sum(self.losses[-tenth:]) / tenth,
-            "grad_first": grads[0],
-            "grad_end": sum(grads[-tenth:]) / tenth,
             "iou": self.test["iou"],
             "dice": self.test["dice"],
-            "boundary_iou": self.boundary_iou,
+            "boundary_iou": self.test["boundary_iou"],
             "seconds": self.seconds,
         }
 
@@ -98,112 +84,102 @@ def make_data(profile: Profile, seed: int = 0, train: int = 512, test: int = 64)
 
 
 def random_batches(
-    data: SkipData, batch_size: int, steps: int, seed: int, device: torch.device
+    data: SkipData, batch_size: int, steps: int, seed: int, device: torch.device | None = None
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """``steps`` batches drawn with replacement from the training set, in a seeded order."""
     order = torch.Generator().manual_seed(seed)
     images, masks = data.train_images.to(device), data.train_masks.to(device)
     for _ in range(steps):
-        index = torch.randint(len(images), (batch_size,), generator=order).to(device)
+        index = torch.randint(len(images), (batch_size,), generator=order).to(images.device)
         yield images[index], masks[index]
 
 
 def train_variant(
-    skip: SkipMode,
-    profile: Profile,
-    data: SkipData,
-    *,
+    skip: str,
+    data,
+    steps: int,
+    batch_size: int,
+    base_channels: int,
     seed: int = 0,
     lr: float = 3e-3,
-    depth: int = 3,
-    keep: int = 4,
     device: torch.device | None = None,
-) -> SkipRun:
-    """Train one variant and measure it.
+) -> tuple[UNet, list[float]]:
+    """Train one variant: a three-level :class:`UNet` with ``skip`` ("none", "add", "concat")
+    on ``data`` (a :class:`SkipData`).
 
-    ``profile.skip_study.steps`` Adam steps on batches of ``profile.batch_size`` images drawn
-    (seeded) from ``data``, BCE-with-logits loss, width ``profile.base_channels``. The same
-    ``seed`` gives every variant the same batches and the same initialisation of the layers
-    they share.
+    ``steps`` Adam steps on batches of ``batch_size`` images drawn (seeded) from ``data``,
+    binary cross-entropy on the logits. The same ``seed`` gives every variant the same batches
+    and the same initial weights in the layers they share.
 
-    Args:
-        skip: the skip mode to train.
-        profile: sizes (steps, batch size, width).
-        data: from :func:`make_data`.
-        seed: seed for initialisation and batch order.
-        lr: Adam learning rate.
-        depth: poolings of the encoder.
-        keep: how many test predictions to keep in the record.
-        device: defaults to :func:`unet_tutorial.runtime.default_device`.
+    Returns:
+        The trained model (on ``device``) and the loss of every step.
     """
-    device = device or default_device()
     torch.manual_seed(seed)
-    model = UNet(1, 1, profile.base_channels, depth, skip)
-    trainer = Trainer(model, TrainConfig(epochs=1, lr=lr), device=device, verbose=False)
-    run = SkipRun(skip, count_parameters(model, trainable_only=True))
+    model = UNet(1, 1, base_channels, depth=3, skip=skip).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for images, masks in random_batches(data, batch_size, steps, seed, device):
+        logits = model(images)
+        loss = F.binary_cross_entropy_with_logits(logits, masks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return model, losses
 
-    def record(loss: torch.Tensor) -> None:
-        run.first_layer_grad_norms.append(float(model.first_layer.weight.grad.norm()))
-        run.losses.append(float(loss))
 
-    start = time.perf_counter()
-    batches = random_batches(data, profile.batch_size, profile.skip_study.steps, seed, device)
-    trainer.train_one_epoch(batches, on_step=record)
-    run.seconds = time.perf_counter() - start
+@torch.no_grad()
+def score_variant(
+    model: UNet, data, device: torch.device | None = None, keep: int = 4
+) -> tuple[dict[str, float], torch.Tensor]:
+    """Score ``model`` on the test images of ``data`` (a :class:`SkipData`).
 
-    logits = predict_logits(model, data.test_images)
+    Returns:
+        The micro IoU, Dice, precision, recall, pixel accuracy (and their per-image means, see
+        :func:`unet_tutorial.metrics.summarize_counts`) with the ``boundary_iou`` added, and the
+        predicted probabilities of the first ``keep`` test images (``keep×1×H×W``, on the CPU).
+    """
+    model.eval()
+    logits = model(data.test_images.to(device)).cpu()
     metrics = SegmentationMetrics()
     metrics.update(logits, data.test_masks)
-    run.test = metrics.compute()
-    run.boundary_iou = boundary_iou(logits, data.test_masks)
-    run.test_probabilities = torch.sigmoid(logits[:keep])
-    return run
+    scores = metrics.compute()
+    scores["boundary_iou"] = boundary_iou(logits, data.test_masks)
+    return scores, torch.sigmoid(logits[:keep])
 
 
 def run_spec(skip: str, profile: Profile, seed: int, device: torch.device) -> dict:
     """Everything that determines one variant's run (its key in the run store)."""
     return {
         "experiment": "skip_study",
+        "record_version": RECORD_VERSION,
         "skip": skip,
         "image_size": profile.skip_study.image_size,
         "steps": profile.skip_study.steps,
         "batch_size": profile.batch_size,
         "base_channels": profile.base_channels,
         "seed": seed,
-        "device": device.type,
+        "device": torch.device(device).type,
     }
 
 
-def run_experiment(
-    profile: Profile,
-    *,
-    seed: int = 0,
-    skips: Sequence[SkipMode] = SKIP_MODES,
-    device: torch.device | None = None,
-    refresh: bool = False,
-) -> dict[str, SkipRun]:
-    """Every variant in ``skips``, trained on the same data with the same seed (or reused from
-    the run store): ``{skip: record}``."""
-    device = device or default_device()
-    data = make_data(profile, seed=seed)
-    runs = {}
-    for skip in skips:
-        run = open_run(f"skip-study-{profile.name}/{skip}", run_spec(skip, profile, seed, device))
-        if run.status() == "finished" and not refresh:
-            saved = torch.load(run.path("outputs.pt"), weights_only=True)
-            runs[skip] = SkipRun(**saved)
-            continue
-        run.start()
-        runs[skip] = train_variant(skip, profile, data, seed=seed, device=device)
-        torch.save(vars(runs[skip]), run.path("outputs.pt"))
-        run.finish(runs[skip].summary())
-    return runs
+def stored_run(skip: str, profile: Profile, device: torch.device, seed: int = 0) -> Run:
+    """The run-store entry of one variant under ``profile`` (``skip-study-<profile>/<skip>``).
+
+    Its :meth:`~unet_tutorial.runs.store.Run.status` is ``"finished"`` when an earlier build
+    trained this variant with the same settings: :func:`load_record` then reads it back.
+    """
+    return open_run(f"skip-study-{profile.name}/{skip}", run_spec(skip, profile, seed, device))
 
 
-def ranking(runs: dict[str, SkipRun], score: str) -> str:
-    """The variants ordered by a :meth:`SkipRun.summary` score, best first, e.g.
-    ``"add (0.911) > concat (0.902) > none (0.784)"`` for ``score="iou"`` (for a loss, best is
-    lowest)."""
-    values = {skip: run.summary()[score] for skip, run in runs.items()}
-    ordered = sorted(values, key=values.__getitem__, reverse=score not in LOWER_IS_BETTER)
-    return " > ".join(f"{skip} ({values[skip]:.3f})" for skip in ordered)
+def save_record(run: Run, record: SkipRun) -> None:
+    """Store ``record`` in ``run`` (``outputs.pt``) and mark the run finished with its
+    summary (the folder must exist: call ``run.start()`` before training)."""
+    torch.save(vars(record), run.path("outputs.pt"))
+    run.finish(record.summary())
+
+
+def load_record(run: Run) -> SkipRun:
+    """The :class:`SkipRun` that :func:`save_record` stored in a finished ``run``."""
+    return SkipRun(**torch.load(run.path("outputs.pt"), weights_only=True))

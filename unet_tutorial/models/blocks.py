@@ -66,13 +66,16 @@ class ResidualBlock(nn.Module):
         self.residual = residual
 
         def norm() -> nn.Module:
-            return nn.BatchNorm2d(channels) if batch_norm else nn.Identity()
+            if batch_norm:
+                return nn.BatchNorm2d(channels)
+            return nn.Identity()
 
+        bias = not batch_norm  # batch norm's shift replaces it
         self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1, bias=not batch_norm),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=bias),
             norm(),
             nn.ReLU(inplace=True),
-            nn.Conv2d(channels, channels, 3, padding=1, bias=not batch_norm),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=bias),
             norm(),
         )
 

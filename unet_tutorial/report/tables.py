@@ -45,38 +45,6 @@ def html_table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def skip_study_table(runs: Mapping[str, Any]) -> str:
-    """Chapter 4's runs (``{skip: SkipRun}``), one row per variant, from their summaries."""
-    header = [
-        "skips",
-        "parameters",
-        "final train loss",
-        "test IoU",
-        "test Dice",
-        "boundary IoU",
-        "first-layer grad., step 1",
-        "first-layer grad., last tenth",
-        "seconds",
-    ]
-    rows = []
-    for run in runs.values():
-        row = run.summary()
-        rows.append(
-            [
-                run.skip,
-                f"{run.parameters:,}",
-                f"{row['final_loss']:.3f}",
-                f"{row['iou']:.3f}",
-                f"{row['dice']:.3f}",
-                f"{row['boundary_iou']:.3f}",
-                f"{row['grad_first']:.3g}",
-                f"{row['grad_end']:.3g}",
-                f"{run.seconds:.1f}",
-            ]
-        )
-    return html_table(header, rows, row_headers=False)
-
-
 def scores_table(evaluations: Mapping[str, Any]) -> str:
     """Test scores, one row per :class:`~unet_tutorial.evaluation.NativeEvaluation`: micro
     scores, with the mean over images in brackets."""

@@ -1,5 +1,5 @@
 """Figures of chapter 4 (skip connections): the two kinds of skip drawn as a diagram, the three
-variants' predictions side by side, their training curves and the residual gradient demo.
+variants' predictions side by side, their training losses and the gradient-through-depth demo.
 
 Every function returns a :class:`matplotlib.figure.Figure`; the caller shows or closes it.
 """
@@ -222,7 +222,7 @@ def moving_average(values: Sequence[float], window: int) -> np.ndarray:
 
 
 def plot_skip_curves(runs: Mapping[str, Any], window: int | None = None) -> Figure:
-    """Training loss and first-layer gradient norm against the step, one line per variant.
+    """Training loss against the step, one line per variant, smoothed by a moving average.
 
     Args:
         runs: ``{skip: SkipRun}`` (see :mod:`unet_tutorial.experiments.skip_study`).
@@ -230,20 +230,15 @@ def plot_skip_curves(runs: Mapping[str, Any], window: int | None = None) -> Figu
     """
     steps = max(len(run.losses) for run in runs.values())
     window = window or max(1, steps // 20)
-    fig, (loss_ax, grad_ax) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for skip, run in runs.items():
-        color = VARIANT_COLORS.get(skip)
         step = np.arange(1, len(run.losses) + 1)
-        loss_ax.plot(step, moving_average(run.losses, window), color=color, label=skip)
-        grad_ax.plot(
-            step, moving_average(run.first_layer_grad_norms, window), color=color, label=skip
+        ax.plot(
+            step, moving_average(run.losses, window), color=VARIANT_COLORS.get(skip), label=skip
         )
-    loss_ax.set(xlabel="step", ylabel="training loss (BCE)", title="loss")
-    grad_ax.set(xlabel="step", ylabel="‖∂loss/∂W‖ of the first conv", title="first-layer gradient")
-    grad_ax.set_yscale("log")
-    for ax in (loss_ax, grad_ax):
-        ax.grid(alpha=0.3)
-        ax.legend(title="skips", fontsize=8)
+    ax.set(xlabel="step", ylabel="training loss (BCE)", title="training loss")
+    ax.grid(alpha=0.3)
+    ax.legend(title="skips", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -257,12 +252,13 @@ def plot_gradient_through_depth(
         depths: the stack depths (x axis).
         norms: ``{label: one norm per depth}``, e.g. from
             :func:`unet_tutorial.analysis.gradients.gradient_through_depth`; labels containing
-            "residual" are drawn in blue, others in grey, those containing "BN" dashed.
+            "residual" are drawn in blue, others in grey, those containing "BN" dashed and
+            those containing "He" dotted.
     """
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for label, values in norms.items():
         color = VARIANT_COLORS["add"] if "residual" in label else VARIANT_COLORS["none"]
-        style = "--" if "BN" in label else "-"
+        style = "--" if "BN" in label else ":" if "He" in label else "-"
         ax.plot(depths, values, marker="o", linestyle=style, color=color, label=label)
     ax.set_yscale("log")
     ax.set(
