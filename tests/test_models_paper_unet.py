@@ -14,6 +14,7 @@ from unet_tutorial.models.paper_unet import (
     nearest_valid_sizes,
     output_size,
     paper_unet_sizes,
+    trace_sizes,
     valid_input_sizes,
 )
 from unet_tutorial.models.receptive_field import (
@@ -61,6 +62,8 @@ def test_sizes_follow_the_paper() -> None:
     assert all(b - a == 16 for (a, _), (b, _) in zip(pairs, pairs[1:], strict=False))
     assert all(i - o == 184 for i, o in pairs)
     assert [s for s, _ in valid_input_sizes(60, depth=2)] == [44, 48, 52, 56, 60]
+    assert trace_sizes(572) == sizes and trace_sizes(570) is None and trace_sizes(0) is None
+    assert trace_sizes(188)[2 * 4 + 1] == 4  # the smallest input leaves 4 pixels at the bottom
 
 
 @pytest.mark.parametrize("size", [570, 571, 573, 100, 0])

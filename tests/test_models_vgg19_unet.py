@@ -1,4 +1,5 @@
-"""The VGG19 U-Net: encoder split, shapes for any size, freezing that really freezes, fast path."""
+"""The VGG19 U-Net: encoder split, shapes for any size, freezing that really freezes, split
+skips."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import torchvision
 from torch import nn
 
 from unet_tutorial.models.freezing import count_parameters, is_frozen
+from unet_tutorial.models.split_skip import SplitSkipDecoderStep, split_frozen_skips
 from unet_tutorial.models.summary import summarize
 from unet_tutorial.models.vgg19_unet import ENCODER_SPLITS, VGG19UNet, encoder_table
 
@@ -131,14 +133,15 @@ def test_frozen_parameters_stay_bit_identical_and_unfrozen_ones_change(model: VG
 
 
 @pytest.mark.parametrize("unfreeze_from", [None, 4])
-def test_fast_path_computes_the_same_loss_and_gradients(
+def test_split_skips_compute_the_same_loss_and_gradients(
     model: VGG19UNet, unfreeze_from: int | None
 ) -> None:
     if unfreeze_from is not None:
         model.unfreeze_encoder(from_block=unfreeze_from)
     plain = copy.deepcopy(model)
-    plain.frozen_fast_path = False
-    assert not any(step.split_frozen_skip for step in plain.decoder)
+    split_frozen_skips(model)
+    assert all(isinstance(step, SplitSkipDecoderStep) for step in model.decoder)
+    assert model.state_dict().keys() == plain.state_dict().keys()
     x, y = torch.randn(1, 3, 32, 32), (torch.rand(1, 1, 32, 32) > 0.5).float()
     grads = []
     for m in (model, plain):
@@ -150,6 +153,22 @@ def test_fast_path_computes_the_same_loss_and_gradients(
     assert any(name.startswith("encoder.4") for name in fast) == (unfreeze_from is not None)
     for name in fast:
         torch.testing.assert_close(fast[name], slow[name], rtol=1e-4, atol=1e-6)
+
+
+def test_split_skips_take_the_split_path_only_for_a_skip_without_gradient(
+    model: VGG19UNet,
+) -> None:
+    split_frozen_skips(model)
+    step, calls = model.decoder[0], []
+    hook = step.conv[0].register_forward_hook(lambda *_: calls.append("concatenated"))
+    x, skip = torch.randn(1, 512, 2, 2), torch.randn(1, 512, 4, 4)
+    step(x, skip)  # frozen skip: the first convolution runs as two F.conv2d calls
+    step(x, skip.requires_grad_())  # the skip needs its gradient: concatenate
+    with torch.no_grad():
+        step(x, skip)  # no autograd: nothing to save, concatenate
+    hook.remove()
+    assert calls == ["concatenated", "concatenated"]
+    assert split_frozen_skips(model).decoder[0] is step  # applying it twice changes nothing
 
 
 def test_frozen_blocks_produce_skip_maps_without_autograd_history(model: VGG19UNet) -> None:

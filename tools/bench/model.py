@@ -9,8 +9,9 @@ encoder, Adam and ``BCEWithLogitsLoss``:
   run like any other layer), ``torch.optim.Adam`` with its defaults, the allocator untouched.
 - **package**: :func:`~unet_tutorial.training.step.prepare_training` and
   :func:`~unet_tutorial.training.step.train_step` with
-  :func:`~unet_tutorial.training.step.make_adam` and the model's ``frozen_fast_path`` (on CUDA
-  also channels-last and autocast).
+  :func:`~unet_tutorial.training.step.make_adam` and the decoder steps of
+  :func:`~unet_tutorial.models.split_skip.split_frozen_skips` (on CUDA also channels-last and
+  autocast).
 
 Each way runs in its own fresh Python process (the allocator setting is process-wide, and a fresh
 process keeps one way's memory from helping the other), one after the other, ``--repeats``
@@ -43,6 +44,7 @@ def _cpu_seconds() -> float:
 
 def measure(way: str, size: int, batch: int, steps: int, warmup: int, seed: int = 0) -> dict:
     """Train ``warmup + steps`` steps the given way; return its timings for the last ``steps``."""
+    from unet_tutorial.models.split_skip import split_frozen_skips
     from unet_tutorial.models.vgg19_unet import VGG19UNet
     from unet_tutorial.runtime import default_device, seed_everything
     from unet_tutorial.training.speed import timed
@@ -52,7 +54,9 @@ def measure(way: str, size: int, batch: int, steps: int, warmup: int, seed: int 
         raise ValueError(f"Unknown way {way!r}; choose one of {WAYS}.")
     device = default_device()
     seed_everything(seed)
-    model = VGG19UNet(num_classes=1, pretrained=False, frozen_fast_path=way == "package")
+    model = VGG19UNet(num_classes=1, pretrained=False)
+    if way == "package":
+        split_frozen_skips(model)
     images = torch.randn(batch, 3, size, size)
     masks = (torch.rand(batch, 1, size, size) > 0.5).float()
     loss_fn = nn.BCEWithLogitsLoss()

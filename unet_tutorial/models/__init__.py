@@ -10,6 +10,8 @@ Networks, one file each:
 - :mod:`~unet_tutorial.models.unet` -- the plain padded U-Net, with switchable skips (chapter 4).
 - :mod:`~unet_tutorial.models.vgg19_unet` -- the original tutorial's U-Net with a VGG19 encoder;
   :mod:`~unet_tutorial.models.weights` loads its ImageNet weights.
+  :mod:`~unet_tutorial.models.split_skip` makes its backward pass cheaper while the encoder is
+  frozen (an option, same function).
 - :mod:`~unet_tutorial.models.unet_plus_plus`, :mod:`~unet_tutorial.models.attention_unet`,
   :mod:`~unet_tutorial.models.vnet_style` -- U-Net++, Attention U-Net and a 2D V-Net-style U-Net.
 

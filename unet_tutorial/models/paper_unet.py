@@ -17,9 +17,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-#: Pixels one valid 3×3 convolution removes from a side (one per border).
-CONV_SHRINK = 2
-
 
 class DoubleConv(nn.Sequential):
     """Two valid 3×3 convolutions, each followed by ReLU: N×C_in×H×W → N×C_out×(H−4)×(W−4)."""
@@ -57,7 +54,8 @@ class CropConcat(nn.Module):
     """
 
     def forward(self, skip: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
-        return torch.cat([center_crop(skip, up.shape[-2], up.shape[-1]), up], dim=1)
+        skip = center_crop(skip, up.shape[-2], up.shape[-1])
+        return torch.cat([skip, up], dim=1)
 
 
 class UpStep(nn.Module):
@@ -76,24 +74,30 @@ class UpStep(nn.Module):
         return self.conv(self.concat(skip, self.up(x)))
 
 
-def _trace_sizes(input_size: int, depth: int) -> list[int] | None:
-    """The side after every stage, or ``None`` as soon as a stage cannot be computed."""
+def trace_sizes(input_size: int, depth: int = 4) -> list[int] | None:
+    """The side after every stage of the paper's U-Net, or ``None`` when the input does not fit.
+
+    The list holds, in order: the input; for each contracting level the size after its two
+    convolutions and after its pooling; the bottleneck's output; for each expansive level the size
+    after its up-convolution and after its two convolutions. The last entry is the output side.
+    ``None`` as soon as a pooling would meet an odd side or a map shrinks to nothing.
+    """
     sizes = [input_size]
     size = input_size
     for _ in range(depth):
-        size -= 2 * CONV_SHRINK
+        size -= 4  # two valid 3×3 convolutions
         if size < 2 or size % 2:
             return None
-        size //= 2
-        sizes += [size * 2, size]
-    size -= 2 * CONV_SHRINK
+        size //= 2  # the 2×2 pooling
+        sizes += [2 * size, size]
+    size -= 4  # the bottleneck's two convolutions
     if size < 1:
         return None
     sizes.append(size)
     for _ in range(depth):
-        size *= 2  # the up-convolution
+        size *= 2  # the 2×2 up-convolution
         sizes.append(size)
-        size -= 2 * CONV_SHRINK
+        size -= 4  # two valid 3×3 convolutions
         if size < 1:
             return None
         sizes.append(size)
@@ -101,11 +105,7 @@ def _trace_sizes(input_size: int, depth: int) -> list[int] | None:
 
 
 def paper_unet_sizes(input_size: int, depth: int = 4) -> list[int]:
-    """The side length after every stage of the paper's U-Net, for one input side.
-
-    The list holds, in order: the input; for each contracting level the size after its two
-    convolutions and after its pooling; the bottleneck's output; for each expansive level the size
-    after its up-convolution and after its two convolutions. The last entry is the output side.
+    """The side length after every stage of the paper's U-Net (see :func:`trace_sizes`).
 
     Raises:
         ValueError: when ``input_size`` does not fit (a pooled map with an odd side, or a map that
@@ -113,7 +113,7 @@ def paper_unet_sizes(input_size: int, depth: int = 4) -> list[int]:
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}.")
-    sizes = _trace_sizes(input_size, depth)
+    sizes = trace_sizes(input_size, depth)
     if sizes is None:
         below, above = nearest_valid_sizes(input_size, depth)
         options = f"{below} or {above}" if below is not None else f"{above}"
@@ -128,7 +128,7 @@ def paper_unet_sizes(input_size: int, depth: int = 4) -> list[int]:
 
 def is_valid_input_size(input_size: int, depth: int = 4) -> bool:
     """Whether a side of ``input_size`` pixels passes through the paper's U-Net of this depth."""
-    return _trace_sizes(input_size, depth) is not None
+    return trace_sizes(input_size, depth) is not None
 
 
 def output_size(input_size: int, depth: int = 4) -> int:
@@ -196,17 +196,13 @@ class PaperUNet(nn.Module):
         self.up = nn.ModuleList(UpStep(c, c // 2) for c in reversed(channels[1:]))
         self.head = nn.Conv2d(channels[0], num_classes, kernel_size=1)
 
-    def output_size(self, input_size: int) -> int:
-        """The output side for a valid input side of this network."""
-        return output_size(input_size, self.depth)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Expected an N×{self.in_channels}×H×W batch, got shape {tuple(x.shape)}."
             )
         for side in x.shape[-2:]:
-            paper_unet_sizes(int(side), self.depth)  # raises a ValueError naming valid sizes
+            paper_unet_sizes(int(side), self.depth)  # raises if it does not fit
         skips = []
         for block in self.down:
             x = block(x)

@@ -22,10 +22,8 @@ padded 3×3 convolutions with ReLU and 2-D dropout. A final 3×3 convolution giv
 from __future__ import annotations
 
 import itertools
-from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torchvision.models.vgg import cfgs, make_layers
 
@@ -46,8 +44,6 @@ ENCODER_CHANNELS: tuple[int, ...] = (64, 128, 256, 512, 512)
 #: The encoder halves H and W four times: inputs are padded to a multiple of this.
 SIZE_MULTIPLE = 16
 
-Pretrained = bool | Literal["auto"]
-
 
 def vgg19_features() -> nn.Sequential:
     """VGG19's ``features`` (16 convolutions, 5 poolings) with torchvision's random initialisation.
@@ -62,22 +58,46 @@ def vgg19_features() -> nn.Sequential:
     return features
 
 
+def load_imagenet_weights(features: nn.Sequential, pretrained: bool | str) -> tuple[bool, str]:
+    """Load VGG19's ImageNet weights into ``features`` as ``pretrained`` asks.
+
+    Args:
+        features: VGG19's ``features``, from :func:`vgg19_features`.
+        pretrained: ``True`` loads torchvision's ``VGG19_Weights.IMAGENET1K_V1`` (from the torch
+            hub cache or downloaded) and raises
+            :class:`~unet_tutorial.models.weights.PretrainedWeightsUnavailable` when it cannot;
+            ``"auto"`` falls back to the random weights with a one-line notice printed to stdout;
+            ``False`` keeps the random weights.
+
+    Returns:
+        Whether the weights were loaded, and a note that says what happened in words (it names
+        the checkpoint file, not the machine's cache folder).
+    """
+    if pretrained not in (True, False, "auto"):
+        raise ValueError(f"pretrained must be True, False or 'auto', got {pretrained!r}.")
+    if not pretrained:
+        return False, "random initialisation (pretrained=False)"
+    try:
+        features.load_state_dict(load_vgg19_feature_weights())
+    except PretrainedWeightsUnavailable:
+        if pretrained is True:
+            raise
+        note = (
+            f"random initialisation: ImageNet weights ({checkpoint_path().name}) not in the "
+            "torch hub cache and not downloadable"
+        )
+        print(f"VGG19UNet(pretrained='auto'): {note}")
+        return False, note
+    return True, f"ImageNet weights {VGG19_IMAGENET_WEIGHTS} loaded"
+
+
 class DecoderStep(nn.Module):
     """Up-convolution, concatenation with the skip map, two 3×3 convolutions + ReLU, dropout.
 
     Shapes: x N×C_in×H×W and skip N×C_out×2H×2W → N×C_out×2H×2W.
-
-    When the skip map needs no gradient (it comes from a frozen encoder) and autograd is on, the
-    first convolution is computed as the sum of two convolutions, one over the upsampled map and
-    one over the skip map, with the two halves of the same weight. That is the same function
-    (a convolution is linear in its input channels), but the backward pass then skips the
-    gradient with respect to the skip map, which nobody needs, and the concatenated copy.
-    ``split_frozen_skip=False`` always concatenates, as the original tutorial did.
     """
 
-    def __init__(
-        self, in_channels: int, out_channels: int, dropout: float, split_frozen_skip: bool = True
-    ) -> None:
+    def __init__(self, in_channels: int, out_channels: int, dropout: float) -> None:
         super().__init__()
         self.up = nn.ConvTranspose2d(in_channels, out_channels, kernel_size=2, stride=2)
         self.conv = nn.Sequential(
@@ -87,17 +107,9 @@ class DecoderStep(nn.Module):
             nn.ReLU(inplace=True),
             nn.Dropout2d(dropout),
         )
-        self.split_frozen_skip = split_frozen_skip
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        up = self.up(x)
-        if not (self.split_frozen_skip and torch.is_grad_enabled() and not skip.requires_grad):
-            return self.conv(torch.cat([up, skip], dim=1))
-        first: nn.Conv2d = self.conv[0]
-        channels = up.shape[1]
-        y = F.conv2d(skip, first.weight[:, channels:], first.bias, padding=1)
-        y.add_(F.conv2d(up, first.weight[:, :channels], None, padding=1))
-        return self.conv[1:](y)
+        return self.conv(torch.cat([self.up(x), skip], dim=1))
 
 
 class VGG19UNet(nn.Module):
@@ -107,52 +119,26 @@ class VGG19UNet(nn.Module):
         num_classes: output channels: 1 gives one logit per pixel (binary segmentation, to
             use with ``BCEWithLogitsLoss``); C gives one logit per class (``CrossEntropyLoss``).
             The same meaning as in every network of :mod:`unet_tutorial.models`.
-        pretrained: ``True`` loads torchvision's ``VGG19_Weights.IMAGENET1K_V1`` into the encoder
-            (from the torch hub cache or downloaded) and raises
-            :class:`~unet_tutorial.models.weights.PretrainedWeightsUnavailable` when it cannot;
-            ``"auto"`` falls back to random weights with a one-line notice printed to stdout;
-            ``False`` starts from random weights. ``self.pretrained_loaded`` records what happened
-            and ``self.weights_note`` says it in words.
+        pretrained: ``True``, ``"auto"`` or ``False``: whether to load the ImageNet weights
+            into the encoder (see :func:`load_imagenet_weights`). ``self.pretrained_loaded``
+            records what happened and ``self.weights_note`` says it in words.
         dropout: probability of ``Dropout2d`` after each decoder step (0.25 in the original).
-        frozen_fast_path: skip the work a frozen encoder makes useless: run frozen encoder blocks
-            under ``torch.no_grad()`` and let each :class:`DecoderStep` skip the gradient with
-            respect to its skip map. Same results; ``False`` computes it all the original way.
 
     The encoder is frozen at construction, as in the original; see :meth:`unfreeze_encoder`.
     Shapes: N×3×H×W (ImageNet-normalised) → N×num_classes×H×W logits.
     H and W need not be multiples of 16: the input is padded and the output cropped back.
+    A faster backward pass for a frozen encoder, same results: :mod:`.split_skip`.
     """
 
     def __init__(
-        self,
-        num_classes: int = 1,
-        pretrained: Pretrained = False,
-        dropout: float = 0.25,
-        *,
-        frozen_fast_path: bool = True,
+        self, num_classes: int = 1, pretrained: bool | str = False, dropout: float = 0.25
     ) -> None:
         super().__init__()
         if num_classes < 1:
             raise ValueError(f"num_classes must be at least 1, got {num_classes}.")
-        if pretrained not in (True, False, "auto"):
-            raise ValueError(f"pretrained must be True, False or 'auto', got {pretrained!r}.")
         self.num_classes = num_classes
         features = vgg19_features()
-        self.pretrained_loaded = False
-        self.weights_note = "random initialisation (pretrained=False)"
-        if pretrained:
-            try:
-                features.load_state_dict(load_vgg19_feature_weights())
-                self.pretrained_loaded = True
-                self.weights_note = f"ImageNet weights {VGG19_IMAGENET_WEIGHTS} loaded"
-            except PretrainedWeightsUnavailable:
-                if pretrained is True:
-                    raise
-                self.weights_note = (
-                    f"random initialisation: ImageNet weights not found at {checkpoint_path()}"
-                    " and not downloadable"
-                )
-                print(f"VGG19UNet(pretrained='auto'): {self.weights_note}")
+        self.pretrained_loaded, self.weights_note = load_imagenet_weights(features, pretrained)
         # Slicing keeps VGG's layer indices as names: encoder.4.34 is features[34].
         self.encoder = nn.ModuleList(features[start:stop] for start, stop in ENCODER_SPLITS)
         channels = ENCODER_CHANNELS
@@ -161,35 +147,11 @@ class VGG19UNet(nn.Module):
             for level in reversed(range(len(channels) - 1))
         )
         self.head = nn.Conv2d(channels[0], num_classes, kernel_size=3, padding=1)
-        self.frozen_fast_path = frozen_fast_path
         self.freeze_encoder()
-
-    @property
-    def frozen_fast_path(self) -> bool:
-        """Whether the work only a frozen encoder would need is skipped (see the class doc)."""
-        return self._frozen_fast_path
-
-    @frozen_fast_path.setter
-    def frozen_fast_path(self, enabled: bool) -> None:
-        self._frozen_fast_path = enabled
-        for step in self.decoder:
-            step.split_frozen_skip = enabled
 
     def freeze_encoder(self) -> None:
         """Freeze every encoder parameter (``requires_grad_(False)``)."""
         set_trainable(self.encoder, False)
-
-    def train_all_unless_pretrained(self) -> bool:
-        """Without ImageNet weights, unfreeze the whole encoder and return ``True``.
-
-        A frozen encoder is only worth keeping for the features ImageNet taught it; a frozen
-        random one hands the decoder features nobody trained, so without the weights the
-        whole network trains from scratch. With them, nothing changes (``False``).
-        """
-        if self.pretrained_loaded:
-            return False
-        self.unfreeze_encoder(from_block=1)
-        return True
 
     def unfreeze_encoder(self, from_block: int = 5, from_layer: int | None = None) -> None:
         """Make encoder parameters trainable again, from a block or a VGG layer index on.
@@ -203,41 +165,35 @@ class VGG19UNet(nn.Module):
         if from_layer is not None:
             if not 0 <= from_layer < ENCODER_SPLITS[-1][1]:
                 raise ValueError(f"from_layer must be a features index in 0..35, got {from_layer}.")
-            set_trainable(
-                (
-                    layer
-                    for block in self.encoder
-                    for name, layer in block.named_children()
-                    if int(name) >= from_layer
-                ),
-                True,
-            )
-            return
-        if not 1 <= from_block <= len(self.encoder):
+            layers = [
+                layer
+                for block in self.encoder
+                for name, layer in block.named_children()
+                if int(name) >= from_layer
+            ]
+            set_trainable(layers, True)
+        elif 1 <= from_block <= len(self.encoder):
+            set_trainable(self.encoder[from_block - 1 :], True)
+        else:
             raise ValueError(f"from_block must be between 1 and 5, got {from_block}.")
-        set_trainable(self.encoder[from_block - 1 :], True)
+
+    def train_all_unless_pretrained(self) -> bool:
+        """Without ImageNet weights, unfreeze the whole encoder and return ``True``.
+
+        A frozen encoder is only worth keeping for the features ImageNet taught it; a frozen
+        random one hands the decoder features nobody trained, so without the weights the
+        whole network trains from scratch. With them, nothing changes (``False``).
+        """
+        if self.pretrained_loaded:
+            return False
+        self.unfreeze_encoder(from_block=1)
+        return True
 
     def encode(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """The five encoder outputs, full resolution first: N×64×H×W ... N×512×H/16×W/16.
-
-        With ``frozen_fast_path``, frozen blocks whose input needs no gradient run under
-        ``torch.no_grad()``. Autograd would record nothing for them anyway (no input of theirs
-        requires a gradient), so this is a guarantee rather than a saving; the saving comes from
-        the skip maps then needing no gradient (see :class:`DecoderStep`). Gradients still flow
-        through every block once it is unfrozen.
-        """
+        """The five encoder outputs, full resolution first: N×64×H×W ... N×512×H/16×W/16."""
         outputs = []
         for block in self.encoder:
-            if (
-                self.frozen_fast_path
-                and torch.is_grad_enabled()
-                and not x.requires_grad
-                and is_frozen(block)
-            ):
-                with torch.no_grad():
-                    x = block(x)
-            else:
-                x = block(x)
+            x = block(x)
             outputs.append(x)
         return outputs
 
@@ -246,7 +202,8 @@ class VGG19UNet(nn.Module):
             raise ValueError(
                 f"Expected an N×3×H×W batch of RGB images, got shape {tuple(x.shape)}."
             )
-        x, size = pad_to_multiple(x, SIZE_MULTIPLE)
+        # Each decoder step undoes one halving: the sides must divide by 2**4.
+        x, size = pad_to_multiple(x, 2 ** len(self.decoder))
         *skips, x = self.encode(x)
         for step, skip in zip(self.decoder, reversed(skips), strict=True):
             x = step(x, skip)
