@@ -414,11 +414,11 @@ def multiclass_scores(matrix: torch.Tensor) -> dict[str, Any]:
     total = int(matrix.sum())
     chosen = present if bool(present.any()) else torch.ones_like(present)
     return {
-        "per_class": {name: scores[name].tolist() for name in SCORE_NAMES}
+        "per_class": {name: v.tolist() for name, v in scores.items()}
         | {"present": present.tolist()},
         "mean_iou": float(scores["iou"][chosen].mean()),
         "mean_dice": float(scores["dice"][chosen].mean()),
-        "pixel_accuracy": float(matrix.diagonal().sum()) / total if total else 1.0,
+        "pixel_accuracy": (float(matrix.diagonal().sum()) / total if total else 1.0),
     }
 
 

@@ -200,7 +200,7 @@ def load_dataset(
     source: Literal["real", "synthetic"] = "real" if scan is not None else "synthetic"
     description = _describe(source, scan, split, used, image_size, label, root_found)
     if synthetic:
-        description = description.replace(_NOT_FOUND, " (chosen by the caller)")
+        description = description.replace(_NOT_FOUND, " (asked for: synthetic=True)")
     if classes is not None:
         description += f" Masks: {classes.describe()}."
     data = FloodData(train, val, test, source, description, split, scan, everything, manifest_path)
