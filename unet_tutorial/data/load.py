@@ -265,7 +265,4 @@ def _describe(
         )
     else:
         head = f"Dataset: embedded synthetic flood scenes{_NOT_FOUND}"
-    return (
-        f"{head}. Split train/val/test {sizes}; this run uses {used_sizes}"
-        f"{sized_by} at {size}."
-    )
+    return f"{head}. Split train/val/test {sizes}; this run uses {used_sizes}{sized_by} at {size}."
