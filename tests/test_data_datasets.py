@@ -144,3 +144,35 @@ def test_subset_split_keeps_splits_disjoint() -> None:
 def test_cache_size_must_match(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="32-pixel"):
         FloodDataset([Pair("1", tmp_path, tmp_path)], 16, cache=DecodedCache(32))
+
+
+def test_pair_dataset_reads_binarises_transforms_and_returns_tensors(tmp_path: Path) -> None:
+    from unet_tutorial.data.datasets import PairDataset
+    from unet_tutorial.data.transforms import eval_transforms
+
+    root = own_folder(tmp_path / "mine")
+    pairs = FolderDataset(root, 16, cache_dir=None).pairs
+    dataset = PairDataset(pairs, eval_transforms(16))
+    image, mask, sample_id = dataset[0]
+    assert len(dataset) == len(FORMATS) and sample_id == "a"
+    assert image.shape == (3, 16, 16) and image.dtype == torch.float32
+    assert mask.shape == (1, 16, 16) and mask.dtype == torch.float32
+    assert mask[0, :8].eq(1).all() and mask[0, 8:].eq(0).all()  # the top half is water
+    photo, raw = dataset.arrays(1)  # a 0/1 TIFF mask reads the same as a 0/255 PNG
+    assert photo.shape == (30, 50, 3) and set(np.unique(raw)) == {0, 1}
+
+
+def test_every_package_dataset_is_built_on_the_pair_dataset(tmp_path: Path) -> None:
+    """The datasets keep PairDataset's ``__getitem__`` and only replace how arrays are read:
+    served through the cache or read plainly, the same pair gives the same mask."""
+    from unet_tutorial.data.datasets import PairDataset, SyntheticFloodDataset
+    from unet_tutorial.data.transforms import eval_transforms
+
+    assert issubclass(FloodDataset, PairDataset) and issubclass(SyntheticFloodDataset, PairDataset)
+    root = own_folder(tmp_path / "mine")
+    cached = FolderDataset(root, 16, cache_dir=None)
+    plain = PairDataset(cached.pairs, eval_transforms(16))
+    for index in range(len(cached)):
+        assert torch.equal(cached[index][1], plain[index][1])
+        assert cached[index][2] == plain[index][2]
+        assert (cached[index][0] - plain[index][0]).abs().max() < 0.1

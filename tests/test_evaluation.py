@@ -62,3 +62,22 @@ def test_mean_loss_is_the_bce_of_the_logits() -> None:
         LeftHalfIsWater()(torch.zeros(3, 3, 8, 8)), masks
     ).item()
     assert mean_loss(LeftHalfIsWater(), dataset, "bce", batch_size=2) == pytest.approx(expected)
+
+
+def test_group_bootstrap_draws_near_copies_together() -> None:
+    """Two near-copies drawn as one group give the interval of one photo with both photos'
+    counts; groups of one photo each give the ordinary photo bootstrap."""
+    from unet_tutorial.evaluation import NativeEvaluation, group_bootstrap, position_groups
+
+    counts = torch.tensor(
+        [[50, 10, 5, 35], [48, 12, 6, 34], [10, 20, 30, 40], [70, 2, 3, 25]], dtype=torch.float64
+    )
+    merged = torch.stack([counts[0] + counts[1], counts[2], counts[3]])
+    grouped = group_bootstrap(counts, [[0, 1], [2], [3]], samples=500)
+    assert grouped == group_bootstrap(merged, [[0], [1], [2]], samples=500)
+    assert grouped[0] < grouped[1]
+    evaluation = NativeEvaluation({}, ["a", "b", "c", "d"], counts=counts.long().tolist())
+    assert position_groups(evaluation.ids, [["b", "a"], ["x"]]) == [[1, 0], [2], [3]]
+    photos = group_bootstrap(counts, [[0], [1], [2], [3]], samples=500)
+    assert evaluation.bootstrap(samples=500) == photos
+    assert evaluation.bootstrap(samples=500, groups=[["a", "b"]]) == grouped

@@ -27,3 +27,22 @@ def test_predict_logits_is_the_model_in_eval_mode_resized() -> None:
     resized = predict_logits(model, images, (12, 20))
     assert resized.shape == (2, 2, 12, 20)
     torch.testing.assert_close(resized, upsample_logits(logits, (12, 20)))
+
+
+def test_predict_mask_is_the_predict_commands_path() -> None:
+    """Shrink as in training, predict, resize the logits to the photo, threshold: the same
+    mask as ``predict_logits`` followed by ``label_map`` (the ``predict`` command's path)."""
+    import numpy as np
+
+    from unet_tutorial.data.transforms import photo_to_input
+    from unet_tutorial.inference import label_map, predict_mask
+
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, 1, 3, padding=1)
+    photo = np.random.default_rng(0).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    mask = predict_mask(model, photo, 16)
+    expected = label_map(predict_logits(model, photo_to_input(photo, 16)[None]), (37, 53))
+    assert mask.shape == (37, 53) and mask.dtype == np.uint8
+    assert np.array_equal(mask, expected) and 0 < mask.mean() < 1
+    everything = predict_mask(model, photo, 16, threshold=1e-6)
+    assert everything.all()

@@ -59,3 +59,24 @@ def test_weighted_bce_with_unit_weights_is_bce() -> None:
     assert weighted_bce(logits, target, torch.ones_like(target)).item() == pytest.approx(
         nn.BCEWithLogitsLoss()(logits, target).item(), rel=1e-6
     )
+
+
+def test_class_indices_take_index_masks_and_refuse_one_hot() -> None:
+    from unet_tutorial.losses import class_indices
+
+    masks = torch.tensor([[[[0.0, 2.0], [1.0, 1.0]]]])  # N×1×H×W floats, as the datasets give
+    assert class_indices(masks).tolist() == [[[0, 2], [1, 1]]]
+    assert class_indices(masks[:, 0]).dtype == torch.int64
+    with pytest.raises(ValueError, match="one-hot"):
+        class_indices(torch.zeros(1, 3, 2, 2))
+
+
+def test_softmax_cross_entropy_is_pytorchs_on_class_indices() -> None:
+    from unet_tutorial.losses import SoftmaxCrossEntropyLoss
+
+    torch.manual_seed(0)
+    logits, targets = torch.randn(2, 3, 4, 5), torch.randint(0, 3, (2, 1, 4, 5)).float()
+    expected = torch.nn.CrossEntropyLoss()(logits, targets[:, 0].long())
+    assert torch.allclose(SoftmaxCrossEntropyLoss()(logits, targets), expected)
+    with pytest.raises(ValueError, match="binary"):
+        SoftmaxCrossEntropyLoss()(torch.randn(2, 1, 4, 5), targets)

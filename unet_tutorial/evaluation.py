@@ -76,24 +76,28 @@ class NativeEvaluation:
         return order[:count], order[::-1][:count]
 
     def bootstrap(
-        self, key: str = "iou", *, samples: int = 2000, level: float = 0.95, seed: int = 0
+        self,
+        key: str = "iou",
+        *,
+        groups: Iterable[Sequence[str]] = (),
+        samples: int = 2000,
+        level: float = 0.95,
+        seed: int = 0,
     ) -> tuple[float, float]:
-        """A percentile bootstrap interval of the micro ``key`` score over the images.
+        """A percentile bootstrap interval of the micro ``key`` score (:func:`group_bootstrap`).
 
-        The test images are drawn with replacement ``samples`` times and the micro score is
-        recomputed from the drawn images' counts; the interval holds the middle ``level`` of
-        those scores. It shows how much the number could move with another test set of the same
-        size from the same source (it says nothing about other sources of photos).
+        Args:
+            groups: groups of ids drawn together (the split's near-duplicate groups); every
+                other image is a group of its own. Ids not evaluated are ignored.
+
+        It shows how much the number could move with another test set of the same size from
+        the same source (it says nothing about other sources of photos).
         """
         if not self.counts:
             raise ValueError("no per-image counts stored: evaluate with evaluate_native().")
         counts = torch.tensor(self.counts, dtype=torch.float64)
-        generator = torch.Generator().manual_seed(seed)
-        draws = torch.randint(len(counts), (samples, len(counts)), generator=generator)
-        scores = scores_from_counts(counts[draws].sum(1))[key]
-        tail = (1 - level) / 2
-        low, high = torch.quantile(scores, torch.tensor([tail, 1 - tail], dtype=torch.float64))
-        return float(low), float(high)
+        positions = position_groups(self.ids, groups)
+        return group_bootstrap(counts, positions, key, samples=samples, level=level, seed=seed)
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per image (id, size and scores), e.g. for a table."""
@@ -123,6 +127,47 @@ class NativeEvaluation:
             sizes=[(int(h), int(w)) for h, w in data["sizes"]],
             counts=[list(counts) for counts in data["counts"]],
         )
+
+
+def position_groups(ids: Sequence[str], groups: Iterable[Sequence[str]]) -> list[list[int]]:
+    """The positions in ``ids`` grouped: each of ``groups`` (restricted to ``ids``, empty ones
+    dropped), then every other position as a group of its own, in order."""
+    where = {sample_id: n for n, sample_id in enumerate(ids)}
+    grouped = [[where[i] for i in group if i in where] for group in groups]
+    grouped = [group for group in grouped if group]
+    taken = {n for group in grouped for n in group}
+    return grouped + [[n] for n in range(len(ids)) if n not in taken]
+
+
+def group_bootstrap(
+    counts: torch.Tensor,
+    groups: Sequence[Sequence[int]],
+    key: str = "iou",
+    *,
+    samples: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of a micro score, resampling groups of images.
+
+    Each group's confusion counts are summed; the groups are drawn with replacement
+    ``samples`` times, the micro ``key`` score is computed from each draw's summed counts, and
+    the interval holds the middle ``level`` of those scores. Near-duplicate photos are drawn
+    together, as one piece of evidence; with groups of one image each this is the ordinary
+    bootstrap over images.
+
+    Args:
+        counts: ``N×4`` confusion counts (tp, fp, fn, tn) of the images.
+        groups: positions (rows of ``counts``) of the images of each group; every image in one.
+    """
+    group_counts = torch.stack([counts[list(group)].sum(0) for group in groups])  # G×4
+    generator = torch.Generator().manual_seed(seed)
+    draws = torch.randint(len(groups), (samples, len(groups)), generator=generator)
+    scores = scores_from_counts(group_counts[draws].sum(1))[key]  # one per draw
+    tail = (1 - level) / 2
+    bounds = torch.tensor([tail, 1 - tail], dtype=scores.dtype)
+    low, high = torch.quantile(scores, bounds)
+    return float(low), float(high)
 
 
 @dataclass

@@ -20,6 +20,7 @@ the book's networks see whole photos shrunk to S×S and want :func:`label_map`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -28,6 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from unet_tutorial.data.transforms import photo_to_input
 from unet_tutorial.metrics import binarize
 from unet_tutorial.training.step import forward
 
@@ -63,6 +65,35 @@ def predict_logits(
     if size is not None:
         logits = upsample_logits(logits, size)
     return logits.cpu()
+
+
+@torch.no_grad()
+def predict_mask(
+    model: nn.Module, photo: np.ndarray, image_size: int, threshold: float = 0.5
+) -> np.ndarray:
+    """The water mask of one photo at its own resolution (chapter 10's lesson).
+
+    The photo is shrunk to S×S and normalised as in training (:func:`photo_to_input`), the
+    network predicts S×S logits, the **logits** are resized bilinearly to the photo's H×W, and
+    a pixel is water where its probability exceeds ``threshold`` (compared on the logits,
+    ``logit > log(t / (1 - t))``, as :func:`~unet_tutorial.metrics.binarize` does). The same
+    result as ``predict``'s path (:func:`predict_logits` then :func:`label_map`), which works
+    in bounded memory on very large photos.
+
+    Args:
+        model: a binary network (one output channel).
+        photo: ``H×W×3`` uint8 RGB.
+        image_size: the side S the network was trained at.
+
+    Returns:
+        ``H×W`` uint8 of 0 and 1.
+    """
+    small = photo_to_input(photo, image_size)  # 3×S×S, as in training
+    logits = predict_logits(model, small[None])  # 1×1×S×S, on the CPU
+    height, width = photo.shape[:2]
+    logits = F.interpolate(logits, size=(height, width), mode="bilinear", align_corners=False)
+    water = logits[0, 0] > math.log(threshold / (1 - threshold))
+    return water.numpy().astype(np.uint8)
 
 
 def _labels(logits: torch.Tensor, threshold: float) -> torch.Tensor:

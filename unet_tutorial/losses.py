@@ -65,8 +65,13 @@ class BCEDiceLoss(nn.Module):
         return self.bce(logits, targets) + self.dice_weight * self.dice(logits, targets)
 
 
-def _class_targets(targets: torch.Tensor) -> torch.Tensor:
-    """``N×1×H×W`` or ``N×H×W`` class indices (any number type) as ``N×H×W`` int64."""
+def class_indices(targets: torch.Tensor) -> torch.Tensor:
+    """``N×1×H×W`` (as the datasets give masks) or ``N×H×W`` class indices of any number type
+    as ``N×H×W`` int64.
+
+    Raises:
+        ValueError: for a 4-D tensor with more than one channel (one-hot targets are not taken).
+    """
     if targets.ndim == 4:
         if targets.shape[1] != 1:
             raise ValueError(
@@ -80,21 +85,17 @@ def _class_targets(targets: torch.Tensor) -> torch.Tensor:
 class SoftmaxCrossEntropyLoss(nn.Module):
     """Softmax cross-entropy of ``N×C×H×W`` logits against class indices, averaged over pixels.
 
-    ``-log softmax(z)[true class]`` per pixel: ``nn.CrossEntropyLoss`` after turning the
-    datasets' ``N×1×H×W`` float masks into ``N×H×W`` class indices.
+    ``-log softmax(z)[true class]`` per pixel: PyTorch's cross-entropy after turning the
+    datasets' ``N×1×H×W`` float masks into ``N×H×W`` class indices (:func:`class_indices`).
     """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ce = nn.CrossEntropyLoss()
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if logits.shape[1] < 2:
             raise ValueError(
-                "softmax cross-entropy needs one logit per class (C >= 2 channels), got 1; "
+                "softmax cross-entropy needs one logit per class (C >= 2 channels); "
                 "a one-channel network is binary: use 'bce' or 'bce+dice'."
             )
-        return self.ce(logits, _class_targets(targets))
+        return F.cross_entropy(logits, class_indices(targets))
 
 
 class MulticlassDiceLoss(nn.Module):
@@ -110,12 +111,12 @@ class MulticlassDiceLoss(nn.Module):
         self.smooth = smooth
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        probabilities = torch.softmax(logits, dim=1)
-        classes = logits.shape[1]
-        one_hot = F.one_hot(_class_targets(targets), classes).permute(0, 3, 1, 2)
-        one_hot = one_hot.to(probabilities.dtype)
-        intersection = (probabilities * one_hot).sum(dim=(0, 2, 3))
-        total = probabilities.sum(dim=(0, 2, 3)) + one_hot.sum(dim=(0, 2, 3))
+        probabilities = torch.softmax(logits, dim=1)  # N×C×H×W
+        one_hot = F.one_hot(class_indices(targets), logits.shape[1])
+        one_hot = one_hot.permute(0, 3, 1, 2).to(probabilities.dtype)
+        pixels = (0, 2, 3)  # sum over the batch and the pixels: one value per class
+        intersection = (probabilities * one_hot).sum(dim=pixels)
+        total = probabilities.sum(dim=pixels) + one_hot.sum(dim=pixels)
         dice = (2.0 * intersection + self.smooth) / (total + self.smooth)
         return 1.0 - dice.mean()
 

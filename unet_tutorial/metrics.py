@@ -152,7 +152,7 @@ def confusion_counts(
     return torch.stack([tp, fp, fn, tn], dim=1).to(torch.int64)
 
 
-def _ratio(
+def ratio_or_perfect(
     numerator: torch.Tensor, denominator: torch.Tensor, perfect: torch.Tensor
 ) -> torch.Tensor:
     """``numerator / denominator``, with 0/0 -> 1 where the prediction is perfect, else 0."""
@@ -178,11 +178,11 @@ def scores_from_counts(counts: torch.Tensor) -> dict[str, torch.Tensor]:
     tp, fp, fn, tn = counts.to(torch.float64).unbind(-1)
     perfect = (fp == 0) & (fn == 0)
     return {
-        "iou": _ratio(tp, tp + fp + fn, perfect),
-        "dice": _ratio(2 * tp, 2 * tp + fp + fn, perfect),
-        "precision": _ratio(tp, tp + fp, perfect),
-        "recall": _ratio(tp, tp + fn, perfect),
-        "pixel_accuracy": _ratio(tp + tn, tp + fp + fn + tn, perfect),
+        "iou": ratio_or_perfect(tp, tp + fp + fn, perfect),
+        "dice": ratio_or_perfect(2 * tp, 2 * tp + fp + fn, perfect),
+        "precision": ratio_or_perfect(tp, tp + fp, perfect),
+        "recall": ratio_or_perfect(tp, tp + fn, perfect),
+        "pixel_accuracy": ratio_or_perfect(tp + tn, tp + fp + fn + tn, perfect),
     }
 
 
@@ -414,11 +414,11 @@ def multiclass_scores(matrix: torch.Tensor) -> dict[str, Any]:
     total = int(matrix.sum())
     chosen = present if bool(present.any()) else torch.ones_like(present)
     return {
-        "per_class": {name: scores[name].tolist() for name in SCORE_NAMES}
+        "per_class": {name: v.tolist() for name, v in scores.items()}
         | {"present": present.tolist()},
         "mean_iou": float(scores["iou"][chosen].mean()),
         "mean_dice": float(scores["dice"][chosen].mean()),
-        "pixel_accuracy": float(matrix.diagonal().sum()) / total if total else 1.0,
+        "pixel_accuracy": (float(matrix.diagonal().sum()) / total if total else 1.0),
     }
 
 

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset
 from unet_tutorial.data.cache import DecodedCache
 from unet_tutorial.data.checks import OnError, check_pairs
 from unet_tutorial.data.io import image_size as file_size
-from unet_tutorial.data.binary_masks import read_mask
+from unet_tutorial.data.binary_masks import binarize_mask, read_mask
 from unet_tutorial.data.io import read_rgb
 from unet_tutorial.data.locate import default_cache_dir, find_layout
 from unet_tutorial.data.pairing import DatasetWarning, Pair, pair_files, summarize
@@ -45,8 +45,48 @@ from unet_tutorial.data.transforms import (
 Transform = Callable[..., dict]
 
 
-class SegmentationDataset(Dataset):
-    """What the flood datasets share; subclasses say how to get one sample's arrays.
+class PairDataset(Dataset):
+    """Photo/mask pairs on disk: read, binarised, transformed, as tensors (chapter 7's lesson).
+
+    ``dataset[i]`` reads the photo (RGB) and its mask (grey levels, binarised by the package's
+    one rule, :func:`~unet_tutorial.data.binary_masks.binarize_mask`), passes both through
+    ``transform`` (an albumentations pipeline ending in ``ToTensorV2``) and returns
+    ``(image 3×S×S float32, mask 1×S×S float32 of 0/1, id)``. ``pairs`` are
+    :class:`~unet_tutorial.data.pairing.Pair` objects (anything with ``id``, ``image`` and
+    ``mask``).
+
+    Every dataset of the package is built on it: :class:`SegmentationDataset` keeps its
+    ``__getitem__`` and replaces :meth:`arrays` (decoded once and cached for photos on disk,
+    painted for the synthetic scenes).
+    """
+
+    def __init__(self, pairs: Sequence, transform: Transform) -> None:
+        self.pairs = list(pairs)
+        self.ids = [pair.id for pair in self.pairs]
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(photo H×W×3 uint8, mask H×W uint8 of 0/1)`` of a pair, before any transform."""
+        pair = self.pairs[index]
+        image = np.asarray(Image.open(pair.image).convert("RGB"))
+        grey = np.asarray(Image.open(pair.mask).convert("L"))
+        return image, binarize_mask(grey)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+        image, mask = self.arrays(index)
+        out = self.transform(image=image, mask=mask)
+        mask = torch.as_tensor(out["mask"]).float().unsqueeze(0)
+        return out["image"].float(), mask, self.ids[index]
+
+
+class SegmentationDataset(PairDataset):
+    """What the flood datasets share, on top of :class:`PairDataset`'s ``__getitem__``:
+    subclasses say how to get one sample's arrays (:meth:`arrays`, S×S, decoded once), and
+    this class adds the samples at their own resolution, subsets, preloading and augmentations
+    that follow PyTorch's random generator.
 
     Args:
         image_size: side S of the images and masks returned.
@@ -56,6 +96,7 @@ class SegmentationDataset(Dataset):
     """
 
     def __init__(self, image_size: int, transform: Transform | None = None) -> None:
+        # The pairs and ids are the subclasses' (the synthetic scenes have no files).
         self.image_size = image_size
         self.transform = transform if transform is not None else eval_transforms(image_size)
         self._eval = eval_transforms(image_size)
@@ -64,9 +105,6 @@ class SegmentationDataset(Dataset):
         )
 
     ids: list[str]
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
     def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """``(image S×S×3 uint8, mask S×S uint8 in {0,1})`` of a sample, before any transform."""
@@ -87,11 +125,6 @@ class SegmentationDataset(Dataset):
         image, mask = self.native_arrays(index)
         return _shrink(image, mask, max_side)
 
-    def _apply(self, transform: Transform, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image, mask = self.arrays(index)
-        out = transform(image=image, mask=mask)
-        return out["image"].float(), torch.as_tensor(out["mask"]).float().unsqueeze(0)
-
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} samples")
@@ -99,8 +132,7 @@ class SegmentationDataset(Dataset):
             # Augmentations follow PyTorch's generator: torch.manual_seed (and the seeds the
             # DataLoader gives its workers) fix them, whatever ran before.
             reseed(self.transform, int(torch.randint(0, 2**62, ()).item()))  # ~50 µs
-        image, mask = self._apply(self.transform, index)
-        return image, mask, self.ids[index]
+        return super().__getitem__(index)
 
     def native_mask(self, index: int) -> torch.Tensor:
         """The mask at the photo's own resolution: float32 1×H×W of 0 and 1."""
@@ -113,7 +145,7 @@ class SegmentationDataset(Dataset):
         ``transform`` is, so test predictions are never augmented; upsample the S×S
         prediction to H×W and compare it with this mask.
         """
-        image, _ = self._apply(self._eval, index)
+        image = self._eval(image=self.arrays(index)[0])["image"].float()
         return image, self.native_mask(index), self.ids[index]
 
     def subset(self, ids: Iterable[str], transform: Transform | None = None) -> SegmentationDataset:

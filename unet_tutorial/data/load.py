@@ -200,7 +200,7 @@ def load_dataset(
     source: Literal["real", "synthetic"] = "real" if scan is not None else "synthetic"
     description = _describe(source, scan, split, used, image_size, label, root_found)
     if synthetic:
-        description = description.replace(_NOT_FOUND, " (chosen by the caller)")
+        description = description.replace(_NOT_FOUND, " (asked for: synthetic=True)")
     if classes is not None:
         description += f" Masks: {classes.describe()}."
     data = FloodData(train, val, test, source, description, split, scan, everything, manifest_path)
@@ -265,7 +265,4 @@ def _describe(
         )
     else:
         head = f"Dataset: embedded synthetic flood scenes{_NOT_FOUND}"
-    return (
-        f"{head}. Split train/val/test {sizes}; this run uses {used_sizes}"
-        f"{sized_by} at {size}."
-    )
+    return f"{head}. Split train/val/test {sizes}; this run uses {used_sizes}{sized_by} at {size}."

@@ -70,8 +70,9 @@ def reseed(pipeline: A.Compose, seed: int) -> A.Compose:
     NumPy and one Python generator seeded with it, drawing from them in turn.
 
     Why not ``A.Compose(..., seed=seed)``: albumentations 2 then gives every transform its own
-    generator *with the same seed*, so the two flips (same probability) draw the same number and
-    always flip together: the image is only ever kept or turned by 180°.
+    generator *with the same seed*, so two steps of the same probability draw the same number
+    and always act together (the original's two flips: the image only ever kept or turned by
+    180°; here the flip and the shift-scale-rotate step).
     """
     pipeline.set_random_state(np.random.default_rng(seed), random.Random(seed))
     return pipeline
@@ -94,8 +95,11 @@ def train_transforms(
     normalize: bool = True,
     seed: int | None = None,
 ) -> A.Compose:
-    """Training pipeline: resize, flips (p=0.75 each, as the original), optional shift-scale-rotate,
+    """Training pipeline: resize, a horizontal flip (p=0.5), optional shift-scale-rotate,
     brightness/contrast (±0.4), then Normalize (ImageNet) and ToTensorV2.
+
+    No vertical flip (the original flipped both ways with p=0.75 each): an upside-down street
+    photo, sky below and water above, is a view no test photo shows; a mirrored one is common.
 
     Args:
         image_size: output side S; images come out as 3×S×S float tensors, masks as S×S.
@@ -107,7 +111,7 @@ def train_transforms(
             The datasets of this package reseed it for every sample from PyTorch's generator,
             so ``torch.manual_seed`` fixes the augmentations.
     """
-    steps: list = [_resize(image_size), A.HorizontalFlip(p=0.75), A.VerticalFlip(p=0.75)]
+    steps: list = [_resize(image_size), A.HorizontalFlip(p=0.5)]
     if shift_scale_rotate:
         # ShiftScaleRotate is deprecated in albumentations 2; Affine does the same job.
         steps.append(
