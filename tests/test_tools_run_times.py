@@ -27,7 +27,13 @@ def test_finished_runs_become_labelled_times(tmp_path, monkeypatch) -> None:
     )
     data = load_flood_data(tiny, verbose=False)
     run = load_or_train(tiny, "train", data, verbose=False)
-    skip_study.run_experiment(tiny, skips=["none"], device=torch.device("cpu"))
+    cpu = torch.device("cpu")
+    stored = skip_study.stored_run("none", tiny, cpu)
+    stored.start()
+    skip_data = skip_study.make_data(tiny, train=8, test=4)
+    model, losses = skip_study.train_variant("none", skip_data, 2, 4, 2, device=cpu)
+    scores, _ = skip_study.score_variant(model, skip_data, cpu)
+    skip_study.save_record(stored, skip_study.SkipRun("none", 1, losses, scores, 0.5))
     records = collect(runs_dir(), "a test machine", "2026-11-30")
     flood = next(r for r in records if r["experiment"] == "flood")
     assert flood["machine"] == "a test machine (2026-11-30)" and flood["device_name"] == "CPU"
@@ -38,3 +44,4 @@ def test_finished_runs_become_labelled_times(tmp_path, monkeypatch) -> None:
     assert flood["stage"] == "train" and flood["model"] == "attention_unet"
     skip = next(r for r in records if r["experiment"] == "skip_study")
     assert skip["unit"] == "step" and skip["skip"] == "none" and skip["profile"] == "cpu"
+    assert skip["seconds_per_unit"] == 0.5 / 2  # 0.5 s over the profile's 2 steps
