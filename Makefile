@@ -54,7 +54,7 @@ else ifeq ($(INSTALL),floors)
 else
 	$(error INSTALL is lock, newest or floors, not '$(INSTALL)')
 endif
-	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/installed.txt
+	$(BIN)/python -m pip freeze --all --exclude-editable > $(VENV)/installed.txt
 	touch $(STAMP)
 
 install: $(STAMP)
