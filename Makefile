@@ -11,12 +11,50 @@ TEST_BUILD := _build/test
 # The chapters' notebooks run where a learner's would: in an empty folder outside the repository.
 NOTEBOOK_RUN ?= /tmp/unet-tutorial-notebooks
 
-.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync gpu-check clean panel-runtime
+# What `make install` (and so every target) installs into $(VENV):
+#   lock   (default) exactly the versions of $(LOCK), checked against it after installing;
+#   newest the newest releases pyproject.toml allows (the scheduled `newest` workflow);
+#   floors every dependency at its declared floor (the scheduled `floors` workflow).
+# Give the other two their own folder, e.g. `make unit nbmake INSTALL=newest VENV=.venv-newest`.
+INSTALL ?= lock
+LOCK ?= requirements/lock.txt
+# `make lock`: the tool that writes $(LOCK), in a venv of its own, and how it is called. The lock is
+# universal (every platform, Python 3.10 and later) for PyPI's builds: on Linux, PyPI's torch is
+# the CUDA build (it pulls the nvidia-* packages), which also runs on machines without a GPU.
+LOCK_TOOL := uv==0.13.10
+LOCK_VENV := $(VENV)/lock-tool
+LOCK_FLAGS ?= --upgrade
+# The constraints pip is configured with on this machine, if any (a machine that can install
+# only some releases locks to those).
+LOCK_CONSTRAINTS ?= $(shell $(PYTHON) -m pip config list 2>/dev/null \
+	| sed -n "s/^\(global\|:env:\)\.constraint='\(.*\)'$$/\2/p")
 
-$(STAMP): pyproject.toml
+# setuptools' note on every editable install (an InformationOnly warning, not a deprecation):
+# a folder named like the package may shadow it on import. Here that folder is the package.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e
+
+.PHONY: book test install lint unit notebooks nbmake book-strict book-checks browser sync lock \
+	build-check gpu-check clean panel-runtime
+
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+ifeq ($(INSTALL),lock)
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(EDITABLE) . --no-deps
+	$(BIN)/python -m pip check
+	$(BIN)/python -m tools.deps check-lock $(LOCK)
+else ifeq ($(INSTALL),newest)
+	$(EDITABLE) ".[book,test]" --upgrade --upgrade-strategy eager
+else ifeq ($(INSTALL),floors)
+	$(BIN)/python -m pip install --quiet packaging "tomli; python_version < '3.11'"
+	$(BIN)/python -m tools.deps floors --extra colab > $(VENV)/floors.txt
+	$(EDITABLE) ".[book,test]" -c $(VENV)/floors.txt
+	$(BIN)/python -m pip check
+else
+	$(error INSTALL is lock, newest or floors, not '$(INSTALL)')
+endif
+	$(BIN)/python -m pip freeze --all --exclude-editable > $(VENV)/installed.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,16 +66,25 @@ panel-runtime: node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	@if command -v npm > /dev/null; then npm ci --no-audit --no-fund --ignore-scripts; \
 	else echo "npm not found: the book builds without its in-browser segmenter (install Node.js)"; fi
+## Refresh $(LOCK) to the newest releases pyproject.toml allows (then `make test`, and commit the
+## lock with the book it built). `make lock LOCK_FLAGS=` re-resolves keeping the current pins.
+lock:
+	test -x $(LOCK_VENV)/bin/uv || ($(PYTHON) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/python -m pip install --quiet "$(LOCK_TOOL)")
+	mkdir -p $(dir $(LOCK))
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --universal \
+		--python-version 3.10 --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) \
+		$(addprefix --constraint ,$(LOCK_CONSTRAINTS)) --output-file $(LOCK)
 
 ## Execute every chapter (with Jupyter Book's cache) and render the HTML book into _build/html.
 book: $(STAMP) panel-runtime
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-## Everything CI checks: lint, unit tests, the Colab notebooks against their sources, every chapter's
+## Everything CI checks: lint, a warning-free build of the package, unit tests, the Colab notebooks against their sources, every chapter's
 ## notebook executed through nbmake outside the repository, a strict book build, HTML checks, the
 ## book and the executed notebooks in a browser.
-test: $(STAMP) lint unit notebooks nbmake book-strict book-checks browser
+test: $(STAMP) lint build-check unit notebooks nbmake book-strict book-checks browser
 
 ## The package, the tools and tests, the chapters' code cells (chapters/ruff.toml: narrower lines,
 ## for the printed column), and the GitHub workflows.
@@ -45,6 +92,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check unet_tutorial tools tests chapters/*.ipynb
 	$(BIN)/ruff format --check unet_tutorial tools tests
 	$(BIN)/actionlint .github/workflows/*.yml
+
+## The sdist and wheel, built with the newest setuptools build-system.requires allows: fails on any
+## warning the backend prints (a deprecation today is a refused build later) or missing licence
+## metadata.
+build-check: $(STAMP)
+	$(BIN)/python -m tools.deps build-check
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests

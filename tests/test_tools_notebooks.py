@@ -16,7 +16,10 @@ from tools.notebooks import (
     myst_leftovers,
     new_state,
     problems,
+    release_tag,
     render_notebook,
+    repository_url,
+    setup_source,
     sync,
 )
 
@@ -87,7 +90,6 @@ def convert(text: str) -> str:
 
 def test_citations_become_author_year_links_and_a_reference_list(tmp_path: Path) -> None:
     link = book_url() + "book/bibliography.html"
-    assert book_url() == "https://unet-book.github.io/unet-segmentation-book/"
     assert convert("as shown {cite}`ronneberger2015unet`.") == (
         f"as shown ([Ronneberger et al., 2015]({link}))."
     )
@@ -202,3 +204,77 @@ def test_reference_names_are_plain_unicode() -> None:
     entries = bibliography()
     assert all("{" not in entry["full"] and "\\" not in entry["full"] for entry in entries.values())
     assert "Dollár" in entries["he2017maskrcnn"]["full"]
+
+
+SETUP_CELL = """# Set-up for Google Colab: installs the book's package there.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    repository = "{repository_url}"
+    release = "{release_tag}"
+    subprocess.run([sys.executable, "-m", "pip", "install",
+                    f"unet-tutorial[colab] @ git+{repository}@{release}"])"""
+
+
+@pytest.fixture
+def book_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Point tools.notebooks at a throw-away _config.yml and pyproject.toml; returns a function
+    that writes them (repository address, version)."""
+    import tools.notebooks as notebooks
+
+    config, pyproject = tmp_path / "_config.yml", tmp_path / "pyproject.toml"
+
+    def write(url: str, version: str = "1.2.3") -> None:
+        config.write_text(f"title: x\nrepository:\n  url: {url}\n  branch: main\n")
+        pyproject.write_text(f'[project]\nname = "x"\nversion = "{version}"\n')
+        notebooks.repository_url.cache_clear()
+        notebooks.release_tag.cache_clear()
+
+    monkeypatch.setattr(notebooks, "CONFIG", config)
+    monkeypatch.setattr(notebooks, "PYPROJECT", pyproject)
+    yield write
+    notebooks.repository_url.cache_clear()
+    notebooks.release_tag.cache_clear()
+
+
+def test_the_pages_address_follows_the_configured_repository(book_settings) -> None:
+    book_settings("https://github.com/Some-Fork/my-unet-book/")
+    assert repository_url() == "https://github.com/Some-Fork/my-unet-book"
+    assert book_url() == "https://some-fork.github.io/my-unet-book/"
+    assert release_tag() == "v1.2.3"
+    book_settings("https://gitlab.com/someone/book")
+    with pytest.raises(ConversionError, match="not https://github.com/OWNER/REPO"):
+        repository_url()
+
+
+def test_the_setup_cell_gets_the_repository_and_release_written_in(
+    tmp_path: Path, book_settings
+) -> None:
+    book_settings("https://github.com/a-fork/book", "2.0.1")
+    chapter = write_chapter(tmp_path / "01_a.md", [SETUP_CELL, "x = 1"])
+    setup = render_notebook(chapter).cells[1].source
+    assert 'repository = "https://github.com/a-fork/book"' in setup
+    assert 'release = "v2.0.1"' in setup
+    assert "{repository_url}" not in setup and "{release_tag}" not in setup
+    assert render_notebook(chapter).cells[2].source == "x = 1"  # other cells untouched
+    asks = 'import sys\nif "google.colab" in sys.modules:\n    photo = "upload"'
+    other = write_chapter(tmp_path / "02_b.md", [SETUP_CELL, asks])
+    assert render_notebook(other).cells[2].source == asks  # asking for Colab is not set-up
+    sync(chapter)
+    assert problems(chapter) == []
+    book_settings("https://github.com/a-fork/book", "2.0.2")  # a new version, not synced
+    assert any("has drifted" in problem for problem in problems(chapter))
+
+
+def test_a_setup_cell_without_placeholders_is_refused(tmp_path: Path, book_settings) -> None:
+    book_settings("https://github.com/a-fork/book")
+    spelled = SETUP_CELL.replace("{repository_url}", "https://github.com/someone/else")
+    chapter = write_chapter(tmp_path / "01_a.md", [spelled])
+    with pytest.raises(ConversionError, match=r"lacks \{repository_url\}"):
+        render_notebook(chapter)
+    both = SETUP_CELL + "\n# see https://github.com/someone/else"
+    with pytest.raises(ConversionError, match="spells a GitHub address"):
+        setup_source(both, "test")
+    with pytest.raises(ConversionError, match="lacks"):
+        setup_source('if "google.colab" in sys.modules:\n    pass', "test")

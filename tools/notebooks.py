@@ -15,7 +15,12 @@ into what a notebook front end can show (:func:`colab_markdown`):
 - a figure's caption (a code cell's ``mystnb: figure: caption:``) becomes a Markdown cell
   after the cell, since notebook front ends do not show cell metadata;
 - the code cells of a worked solution are folded until opened, as the book's dropdowns are
-  (:func:`hide_solution`).
+  (:func:`hide_solution`);
+- the Colab set-up cell (:data:`SETUP_MARK`) gets the book's repository and the package's
+  release written in (:func:`setup_source`): the chapter spells ``{repository_url}`` and
+  ``{release_tag}``, the notebook the address of ``repository.url`` in ``_config.yml`` and the
+  tag ``v`` + ``project.version`` of ``pyproject.toml``. So ``_config.yml`` is the only file that
+  spells the address, and a notebook installs the package it was written against.
 
 Chapters that train networks (``unet_tutorial: {gpu: true}`` in their front matter) get Colab's
 GPU accelerator metadata. ``sync`` writes the notebooks (outputs stripped); ``check`` fails when a
@@ -44,6 +49,22 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIBLIOGRAPHY = ROOT / "book" / "references.bib"
+CONFIG = ROOT / "_config.yml"
+PYPROJECT = ROOT / "pyproject.toml"
+
+REPOSITORY = re.compile(
+    r"https://github\.com/(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+?)/?"
+)
+"""``repository.url`` as ``_config.yml`` must give it: a GitHub repository's address."""
+
+SETUP_PLACEHOLDERS = ("{repository_url}", "{release_tag}")
+"""What a chapter's set-up cell spells where its notebook has the repository's address and the
+package's release tag (:func:`setup_source`)."""
+
+SETUP_MARK = "# Set-up for Google Colab"
+"""How the Colab set-up cell is recognised: by its first comment (another cell may ask whether it
+runs in Colab too, e.g. to upload a photo; tests/test_chapters.py checks that the set-up cell
+is each chapter's first code cell)."""
 
 ROLE = re.compile(r"\{(?P<name>[a-z][a-z0-9:_-]*)\}`(?P<body>[^`]*)`")
 """A MyST role: ``{name}`content```."""
@@ -84,15 +105,63 @@ class ConversionError(ValueError):
 
 
 @cache
+def repository_url() -> str:
+    """The book's repository, ``repository.url`` in ``_config.yml`` (``https://github.com/OWNER/REPO``,
+    without a trailing slash): the one place the address is written."""
+    config = yaml.safe_load(CONFIG.read_text())
+    url = str((config.get("repository") or {}).get("url", ""))
+    if REPOSITORY.fullmatch(url) is None:
+        raise ConversionError(
+            f"{CONFIG.name}: repository.url is {url!r}, not https://github.com/OWNER/REPO"
+        )
+    return url.rstrip("/")
+
+
 def book_url() -> str:
-    """The published book's address, derived from ``repository.url`` in ``_config.yml``:
-    ``https://github.com/OWNER/REPO`` is published at ``https://OWNER.github.io/REPO/``."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)/?", config["repository"]["url"])
-    if match is None:
-        raise ConversionError("_config.yml: repository.url is not https://github.com/OWNER/REPO")
-    owner, repo = match.groups()
-    return f"https://{owner.lower()}.github.io/{repo}/"
+    """The published book's address, derived from :func:`repository_url`:
+    ``https://github.com/OWNER/REPO`` is published at ``https://OWNER.github.io/REPO/``
+    (GitHub Pages lower-cases the owner)."""
+    match = REPOSITORY.fullmatch(repository_url())
+    return f"https://{match['owner'].lower()}.github.io/{match['repo']}/"
+
+
+@cache
+def release_tag() -> str:
+    """The git tag of the package's release that the notebooks install: ``v`` followed by
+    ``project.version`` of ``pyproject.toml`` (``v0.1.0``). README.md's release checklist tags
+    each release so; the set-up cell installs ``git+REPOSITORY@TAG``."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: tomli, which jupytext and build depend on there
+        import tomli as tomllib
+    version = tomllib.loads(PYPROJECT.read_text()).get("project", {}).get("version")
+    if not version:
+        raise ConversionError(f"{PYPROJECT.name}: no project.version")
+    return f"v{version}"
+
+
+def setup_source(source: str, where: str) -> str:
+    """A chapter's Colab set-up cell with the repository's address and the release tag written in
+    for ``{repository_url}`` and ``{release_tag}`` (:data:`SETUP_PLACEHOLDERS`).
+
+    Raises:
+        ConversionError: the cell lacks a placeholder (it would install something else than
+            the configured repository's release) or spells a GitHub address itself.
+    """
+    missing = [token for token in SETUP_PLACEHOLDERS if token not in source]
+    if missing:
+        raise ConversionError(
+            f'{where}: the Colab set-up cell must install "git+{{repository_url}}@{{release_tag}}" '
+            f"(tools/notebooks.py writes both in); it lacks {', '.join(missing)}"
+        )
+    if "github.com" in source or "github.io" in source:
+        raise ConversionError(
+            f"{where}: the Colab set-up cell spells a GitHub address; write {{repository_url}} "
+            "instead (_config.yml's repository.url is the one place the address is written)"
+        )
+    return source.replace("{repository_url}", repository_url()).replace(
+        "{release_tag}", release_tag()
+    )
 
 
 @cache
@@ -340,6 +409,8 @@ def render_notebook(markdown: Path) -> nbformat.NotebookNode:
         cells.append(cell)
         where = f"{markdown.name}, cell {number}"
         if cell.cell_type == "code":
+            if SETUP_MARK in cell.source:
+                cell.source = setup_source(cell.source, where)
             cell.outputs = []
             cell.execution_count = None
             if state["in_solution"]:
