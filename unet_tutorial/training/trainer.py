@@ -294,7 +294,7 @@ class Trainer:
         """
         try:
             return train_one_epoch(
-                self.model, loader, self.loss_fn, self.optimizer, self.scaler, on_step
+                self.replica, loader, self.loss_fn, self.optimizer, self.scaler, on_step
             )
         except FloatingPointError as error:
             raise FloatingPointError(f"{error} (learning rate now {self.config.lr})") from error
