@@ -22,13 +22,26 @@ R,G,B=CLASS`` options or a ``classes.json`` beside the data say they hold classe
 size (:mod:`unet_tutorial.predict`). ``export`` writes an ONNX file with dynamic height and width
 and checks it against onnxruntime (:mod:`unet_tutorial.export`).
 (Installed with pip, ``unet-tutorial`` is the same command as ``python -m unet_tutorial``.)
+
+Several processes (chapter 13, :mod:`unet_tutorial.training.distributed`)::
+
+    torchrun --standalone --nproc_per_node=N -m unet_tutorial train --data DIR --out RUN ...
+    torchrun --standalone --nproc_per_node=N -m unet_tutorial predict --checkpoint ... --out DIR
+
+``train`` then trains one run with data parallelism (``--batch-size`` is the global batch,
+split over the N processes; rank 0 alone prints and writes the run folder); ``predict`` gives
+process r the photos r, r+N, r+2N, ... of its sorted list, and writes the files one process
+would. On several machines, the same command on each with ``--nnodes=M --node_rank=I
+--rdzv-backend=c10d --rdzv-endpoint=HOST:29400`` instead of ``--standalone``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    _add_dist_timeout(train)
 
     evaluate = commands.add_parser("evaluate", help="score a checkpoint on a folder of pairs")
     evaluate.add_argument("--checkpoint", type=Path, required=True, help="best.pt of a run")
@@ -149,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         "--max-pixels", type=float, default=600e6, help="skip larger photos (default 600e6)"
     )
     predict.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    _add_dist_timeout(predict)
 
     export = commands.add_parser("export", help="export a checkpoint to ONNX")
     export.add_argument("--checkpoint", type=Path, required=True, help="best.pt of a run")
@@ -161,6 +176,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--overwrite", action="store_true", help="replace an existing file")
     return parser
+
+
+def _add_dist_timeout(command: argparse.ArgumentParser) -> None:
+    from unet_tutorial.training.distributed import DEFAULT_TIMEOUT_S
+
+    command.add_argument(
+        "--dist-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="under torchrun: how long a process waits for the others before the run ends "
+        f"with an error (default {DEFAULT_TIMEOUT_S:.0f})",
+    )
+
+
+@contextlib.contextmanager
+def _silent_unless(writer: bool) -> Any:
+    """Rank 0 prints; the other ranks' messages go nowhere (an uncaught error still shows:
+    it is printed after the block)."""
+    if writer:
+        yield
+        return
+    with (
+        open(os.devnull, "w") as nowhere,
+        contextlib.redirect_stdout(nowhere),
+        contextlib.redirect_stderr(nowhere),
+    ):
+        yield
 
 
 def _error(message: str) -> int:
@@ -210,12 +253,22 @@ def train_command(args: argparse.Namespace) -> int:
     settings is reused (saying so), an interrupted one resumed; a run with other settings is
     refused, naming the differences, unless ``--overwrite``."""
     from unet_tutorial.data.classes import CLASSES_FILE
+    from unet_tutorial.training.distributed import launched_by_torchrun, process_group
 
     table_file = args.data is not None and (args.data / CLASSES_FILE).is_file()
     custom = table_file or any(getattr(args, name) is not None for name in SETTINGS)
-    if custom:
-        return train_settings_command(args)
-    return train_recipe_command(args)
+    command = train_settings_command if custom else train_recipe_command
+    if not launched_by_torchrun():
+        return command(args)
+    with process_group(args.device, args.dist_timeout) as (processes, device):
+        args.device = str(device)
+        with _silent_unless(processes.is_writer):
+            print(
+                f"{processes.world_size} processes (torchrun), backend "
+                f"{torch.distributed.get_backend()}; --batch-size is the global batch, "
+                "split evenly over them"
+            )
+            return command(args)
 
 
 def _train_errors() -> tuple[type[Exception], ...]:
@@ -245,12 +298,13 @@ def train_recipe_command(args: argparse.Namespace) -> int:
     """The book's recipe for the profile, both stages by default (chapters 8-9)."""
     from unet_tutorial.data import DatasetNotFoundError, load_flood_data
     from unet_tutorial.experiments.flood import train_stage
+    from unet_tutorial.training.distributed import writer_first
 
     profile = get_profile(args.profile)
     device = _device(args.device)
     print(_runtime_line(device))
     try:
-        data = load_flood_data(profile, root=args.data, seed=args.seed)
+        data = writer_first(lambda: load_flood_data(profile, root=args.data, seed=args.seed))
     except (DatasetNotFoundError, ValueError) as error:
         return _error(str(error))
     stages = ["train", "finetune"] if args.stage == "all" else [args.stage]
@@ -277,6 +331,7 @@ def train_settings_command(args: argparse.Namespace) -> int:
     from unet_tutorial.data.classes import resolve_class_table
     from unet_tutorial.data.identity import dataset_name
     from unet_tutorial.runs import spec_from_profile, train_run
+    from unet_tutorial.training.distributed import writer_first
 
     if args.stage != "all":
         return _error("--stage belongs to the book's recipe; a run with settings has one stage.")
@@ -303,13 +358,15 @@ def train_settings_command(args: argparse.Namespace) -> int:
         return _error(str(error))
     print(_runtime_line(device))
     try:
-        data = load_dataset(
-            spec.image_size,
-            max_samples=spec.max_samples,
-            root=args.data,
-            seed=args.seed,
-            classes=table,
-            manifest=None,
+        data = writer_first(
+            lambda: load_dataset(
+                spec.image_size,
+                max_samples=spec.max_samples,
+                root=args.data,
+                seed=args.seed,
+                classes=table,
+                manifest=None,
+            )
         )
     except (DatasetNotFoundError, ValueError) as error:
         return _error(str(error))
@@ -435,6 +492,17 @@ def load_predictor(path: Path) -> tuple[torch.nn.Module, int]:
 
 
 def predict_command(args: argparse.Namespace) -> int:
+    """Segment the photos; under torchrun each process its share (see the module docstring)."""
+    from unet_tutorial.training.distributed import launched_by_torchrun, process_group
+
+    if not launched_by_torchrun():
+        return _predict(args)
+    with process_group(args.device, args.dist_timeout) as (_, device):
+        args.device = str(device)
+        return _predict(args)
+
+
+def _predict(args: argparse.Namespace) -> int:
     from unet_tutorial.predict import (
         PredictionError,
         load_predictor,
@@ -442,6 +510,7 @@ def predict_command(args: argparse.Namespace) -> int:
         predict_photos,
         summary_json,
     )
+    from unet_tutorial.training.distributed import current, from_writer, gather, share
 
     if args.threshold is not None and not 0 < args.threshold < 1:
         return _error(f"--threshold must lie between 0 and 1, got {args.threshold}")
@@ -457,20 +526,26 @@ def predict_command(args: argparse.Namespace) -> int:
     batch_size = args.batch_size or (8 if device.type == "cuda" else 1)
     if args.threshold is not None:
         predictor.threshold = args.threshold
-    try:
-        jobs = plan_outputs(args.images, args.out, overwrite=args.overwrite)
+    processes = current()
+    try:  # rank 0 checks every output before any process writes one
+        jobs = from_writer(lambda: plan_outputs(args.images, args.out, overwrite=args.overwrite))
     except (FileNotFoundError, PredictionError) as error:
-        return _error(str(error))
+        return _error(str(error)) if processes.is_writer else 2
     summary = predict_photos(
         predictor,
-        jobs,
+        share(jobs, processes),
         batch_size=max(1, batch_size),
         tile=args.tile,
         overlap=args.overlap,
         max_pixels=int(args.max_pixels),
         warn=lambda line: print(line, file=sys.stderr),
     )
-    print(summary_json(summary, args.out))
+    if processes.active:  # every process's counts, on every process
+        parts = gather((summary.images, summary.failed), processes)
+        summary.images = sum(images for images, _ in parts)
+        summary.failed = sum(failed for _, failed in parts)
+    if processes.is_writer:
+        print(summary_json(summary, args.out))
     return 1 if summary.failed else 0
 
 
@@ -542,6 +617,18 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` names; under torchrun a failing process's error (its traceback)
+    is recorded for torchrun's closing report."""
+    from unet_tutorial.training.distributed import launched_by_torchrun
+
+    if launched_by_torchrun():
+        from torch.distributed.elastic.multiprocessing.errors import record
+
+        return record(_main)(argv) or 0
+    return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "inspect": inspect_command,

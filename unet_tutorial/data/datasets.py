@@ -25,8 +25,9 @@ import numpy as np
 import torch
 from albumentations.pytorch import ToTensorV2
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
+from unet_tutorial.data.binary_masks import read_mask
 from unet_tutorial.data.cache import DecodedCache
 from unet_tutorial.data.checks import OnError, check_pairs
 from unet_tutorial.data.io import image_size as file_size
@@ -364,14 +365,21 @@ def make_loader(
     seed: int = 42,
     num_workers: int = 0,
     drop_last: bool = False,
+    sampler: Sampler | None = None,
 ) -> DataLoader:
-    """A DataLoader whose shuffling and worker augmentations are fixed by ``seed``."""
+    """A DataLoader whose shuffling and worker augmentations are fixed by ``seed``.
+
+    ``sampler`` chooses the photos and their order instead of ``shuffle`` (e.g. a
+    ``DistributedSampler``: this process's share of the photos, see
+    :mod:`unet_tutorial.training.distributed`).
+    """
     generator = torch.Generator()
     generator.manual_seed(seed)
     return DataLoader(
         dataset,
         batch_size=batch_size,
         shuffle=shuffle,
+        sampler=sampler,
         num_workers=num_workers,
         drop_last=drop_last,
         generator=generator,

@@ -15,6 +15,13 @@ train, resume or reuse; other settings are refused unless ``overwrite``), then
 4. writes ``metrics.json`` in one schema (:data:`METRICS_FORMAT`, see :func:`metrics_json`)
    and marks the run finished.
 
+Under ``torchrun`` (several processes, :mod:`unet_tutorial.training.distributed`) it is the
+same function: rank 0 asks the run store and sends its answer (or its error) to every rank;
+the network is seeded alike everywhere and wrapped for data parallelism by the trainer; each
+process trains on its share of every global batch (``spec.batch_size`` photos per step in
+all); every process scores the whole validation split; rank 0 alone writes the run folder and
+scores the test split, and every rank returns rank 0's result.
+
 :func:`load_run` reads a finished run folder back (the model with its best weights, the
 history, the evaluation) without the data.
 """
@@ -45,6 +52,15 @@ from unet_tutorial.runs.spec import RunSpec
 from unet_tutorial.runs.store import open_run
 from unet_tutorial.runtime import default_device, seed_everything
 from unet_tutorial.training.checkpoint import load_checkpoint
+from unet_tutorial.training.distributed import (
+    broadcast,
+    current,
+    from_writer,
+    per_process_batch,
+    process_device,
+    train_sampler,
+    writer_first,
+)
 from unet_tutorial.training.speed import TimedLoader
 from unet_tutorial.training.trainer import EpochCallback, Trainer
 
@@ -244,30 +260,46 @@ def train_run(
             ``overwrite`` (the message lists the differences; nothing is changed).
         ForeignFolderError: the folder holds files no run wrote (nothing is changed).
     """
+    processes = current()
     key = spec.key(data)
     run = open_run(folder, key)
-    overwrite = overwrite or (replace_changed and run.status() == "changed")
-    action = run.plan(overwrite=overwrite, required=RUN_OUTPUTS)
+
+    def plan() -> str:
+        changed = replace_changed and run.status() == "changed"
+        return run.plan(overwrite=overwrite or changed, required=RUN_OUTPUTS)
+
+    action = from_writer(plan, processes)
     callbacks = list(callbacks)
     if action == "reuse":
-        result = load_run(run.folder)
+        result = from_writer(lambda: load_run(run.folder), processes)
         for callback in callbacks:
             state = result.callback_states.get(getattr(callback, "name", ""))
             if state is not None and hasattr(callback, "load_state_dict"):
                 callback.load_state_dict(state)
-        if verbose:
+        if verbose and processes.is_writer:
             print(
                 f"reusing the finished run in {shown_path(run.folder)} (same settings and "
                 f"data): {result.epochs_run} epochs, {result.train_seconds:.0f} s of training"
             )
         return result
 
-    for split in (data.train, data.val, data.test):
-        if hasattr(split, "preload"):
-            split.preload()  # decodes every pair now: a bad file stops the run before writing
-    device = torch.device(device) if device is not None else default_device()
-    model = start_from if start_from is not None else build_model(spec, verbose)[0]
-    run.start(keep=action == "resume")
+    def preload() -> None:
+        for split in (data.train, data.val, data.test):
+            if hasattr(split, "preload"):
+                split.preload()  # decodes every pair now: a bad file stops the run first
+
+    writer_first(preload, processes)
+    if device is not None:
+        device = torch.device(device)
+    else:
+        device = process_device(None, processes) if processes.active else default_device()
+    model = (
+        start_from
+        if start_from is not None
+        else build_model(spec, verbose and processes.is_writer)[0]
+    )
+    if processes.is_writer:
+        run.start(keep=action == "resume")
     meta = key | {"split": split_ids(data), "data_root": data_root(data)}
     trainer = Trainer(
         model,
@@ -276,14 +308,24 @@ def train_run(
         device=device,
         callbacks=callbacks,
         meta=meta,
-        verbose=verbose,
+        verbose=verbose and processes.is_writer,
+        processes=processes,
     )
     from unet_tutorial.data import make_loader
 
     seed = spec.config.seed
-    train_loader = TimedLoader(make_loader(data.train, spec.batch_size, shuffle=True, seed=seed))
+    if processes.active:  # this process's share of every global batch
+        batch = per_process_batch(spec.batch_size, processes)
+        sampler = train_sampler(data.train, processes, seed)
+        loader = make_loader(data.train, batch, seed=seed, sampler=sampler)
+    else:
+        loader = make_loader(data.train, spec.batch_size, shuffle=True, seed=seed)
+    train_loader = TimedLoader(loader)
     val_loader = make_loader(data.val, spec.batch_size)
     fit = trainer.fit(train_loader, val_loader, resume=action == "resume")
+    if not processes.is_writer:  # rank 0 scores the test split, writes, and tells the others
+        written = broadcast(None, processes)
+        return RunResult(**written, model=trainer.model.eval())
     evaluation = evaluate_native(
         trainer.model,
         data.test,
@@ -310,16 +352,17 @@ def train_run(
         for i, cb in enumerate(callbacks)
         if hasattr(cb, "state_dict")
     }
-    return RunResult(
-        run.folder,
-        metrics,
-        trainer.model.eval(),
-        fit.history,
-        fit.best_epoch,
-        evaluation,
-        loaded=False,
-        callback_states=states,
-    )
+    written = {
+        "folder": run.folder,
+        "metrics": metrics,
+        "history": fit.history,
+        "best_epoch": fit.best_epoch,
+        "evaluation": evaluation,
+        "loaded": False,
+        "callback_states": states,
+    }
+    broadcast(written, processes)
+    return RunResult(**written, model=trainer.model.eval())
 
 
 def load_run(folder: str | Path) -> RunResult:

@@ -24,6 +24,16 @@ where the uninterrupted one would have. On CUDA some kernels (for example the ba
 bilinear upsampling in the attention gates) add in an order that varies from run to run, so two
 runs, resumed or not, agree only to rounding unless deterministic algorithms are switched on
 (``torch.use_deterministic_algorithms(True)``, slower).
+
+Several processes (``torchrun``, :mod:`unet_tutorial.training.distributed`): given
+``processes``, the trainer hands :func:`~unet_tutorial.training.loop.fit` a
+``DistributedDataParallel`` replica of the model (gradients averaged over the processes), sets
+the ``DistributedSampler``'s epoch before each epoch and re-seeds each process's random streams
+with its rank (its own augmentations and dropout; rank 0's are those of one process). Every
+process scores the whole validation split; rank 0's record and its decisions (best epoch, early
+stopping) are sent to all after each epoch, so every process stops at the same epoch with the
+same best weights. Only rank 0 prints, calls the callbacks and writes checkpoints; resuming,
+rank 0 reads ``last.pt`` and sends it to the others.
 """
 
 from __future__ import annotations
@@ -49,6 +59,13 @@ from unet_tutorial.training.checkpoint import (
     atomic_save,
     cpu_state,
     load_checkpoint,
+)
+from unet_tutorial.training.distributed import (
+    SINGLE,
+    Processes,
+    broadcast,
+    from_writer,
+    replicate,
 )
 from unet_tutorial.training.loop import FitState, StepCallback, evaluate, fit, train_one_epoch
 from unet_tutorial.training.progress import best_epoch_line, epoch_header, epoch_line
@@ -193,6 +210,8 @@ class Trainer:
         meta: plain values saved in every checkpoint beside the config (what the run is: how to
             rebuild the model, the image size, the data, ...).
         verbose: print a line per epoch.
+        processes: this process's place among several started by torchrun
+            (:func:`unet_tutorial.training.distributed.current`); default one process.
     """
 
     def __init__(
@@ -205,14 +224,16 @@ class Trainer:
         callbacks: Iterable[EpochCallback] = (),
         meta: dict[str, Any] | None = None,
         verbose: bool = True,
+        processes: Processes = SINGLE,
     ) -> None:
         self.config = config
+        self.processes = processes
         self.device = torch.device(device) if device is not None else default_device()
         self.model = prepare_training(model, self.device)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.callbacks = list(callbacks)
         self.meta = dict(meta or {})
-        self.verbose = verbose
+        self.verbose = verbose and processes.is_writer
         self.loss_fn = make_loss(config.loss, config.pos_weight).to(self.device)
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         if not trainable:
@@ -224,6 +245,8 @@ class Trainer:
         self.autocast_dtype = autocast_dtype(self.device)
         self.scaler = make_grad_scaler(self.device)
         self.state = FitState()
+        # What fit trains: the model itself, or its DDP replica under torchrun (same weights).
+        self.replica = replicate(self.model, self.device, processes)
 
     # The loop's state, under the names the checkpoints and callbacks use.
     @property
@@ -247,7 +270,7 @@ class Trainer:
         return self.state.stopped_early
 
     def _seed_epoch(self, epoch: int, loader: Any) -> None:
-        seed = self.config.seed * 100_003 + epoch
+        seed = self.config.seed * 100_003 + epoch + 7_919 * self.processes.rank
         random.seed(seed)
         np.random.seed(seed % 2**32)  # noqa: NPY002 - for code that uses the global generator
         torch.manual_seed(seed)
@@ -271,7 +294,7 @@ class Trainer:
         """
         try:
             return train_one_epoch(
-                self.model, loader, self.loss_fn, self.optimizer, self.scaler, on_step
+                self.replica, loader, self.loss_fn, self.optimizer, self.scaler, on_step
             )
         except FloatingPointError as error:
             raise FloatingPointError(f"{error} (learning rate now {self.config.lr})") from error
@@ -306,7 +329,7 @@ class Trainer:
         }
 
     def _save(self, name: str, checkpoint: dict[str, Any]) -> None:
-        if self.run_dir is None:
+        if self.run_dir is None or not self.processes.is_writer:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         atomic_save(checkpoint, self.run_dir / name)
@@ -333,18 +356,28 @@ class Trainer:
         """Load ``last.pt`` (and the best weights); return the last finished epoch."""
         assert self.run_dir is not None
         path = self.run_dir / "last.pt"
-        checkpoint = load_checkpoint(path, map_location=self.device)
+        best_path = self.run_dir / "best.pt"
+        if self.processes.active:  # rank 0 reads; the others receive (on the CPU)
+            checkpoint, best = from_writer(
+                lambda: (
+                    load_checkpoint(path, map_location="cpu"),
+                    load_checkpoint(best_path)["model"] if best_path.is_file() else None,
+                ),
+                self.processes,
+            )
+        else:
+            checkpoint = load_checkpoint(path, map_location=self.device)
+            best = load_checkpoint(best_path)["model"] if best_path.is_file() else None
         self._check_same_config(checkpoint["config"], path)
         self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         if self.scaler is not None and checkpoint["scaler"]:
             self.scaler.load_state_dict(checkpoint["scaler"])
-        best_path = self.run_dir / "best.pt"
         self.state = FitState(
             history=list(checkpoint["history"]),
             best_epoch=int(checkpoint["best_epoch"]),
             best_score=float(checkpoint["best_score"]),
-            best_weights=load_checkpoint(best_path)["model"] if best_path.is_file() else None,
+            best_weights=best,
             stopped_early=bool(checkpoint["stopped_early"]),
         )
         for i, callback in enumerate(self.callbacks):
@@ -354,6 +387,25 @@ class Trainer:
         return int(checkpoint["epoch"])
 
     # -- the loop ------------------------------------------------------------------------------
+
+    def _take_writers_decision(
+        self, state: FitState, kept_best: dict[str, torch.Tensor] | None
+    ) -> None:
+        """Make this epoch's record and decisions rank 0's on every rank.
+
+        The replicas hold the same weights, so where rank 0 took this epoch as the best, the
+        current weights are its best weights; where it did not, the best weights are those
+        kept before the epoch.
+        """
+        epoch = state.history[-1]["epoch"]
+        record, best_epoch, best_score, stopped = broadcast(
+            (state.history[-1], state.best_epoch, state.best_score, state.stopped_early),
+            self.processes,
+        )
+        if state.best_epoch != best_epoch:
+            state.best_weights = cpu_state(self.model) if best_epoch == epoch else kept_best
+        state.history[-1] = record
+        state.best_epoch, state.best_score, state.stopped_early = best_epoch, best_score, stopped
 
     def _print(self, text: str) -> None:
         if self.verbose:
@@ -380,12 +432,13 @@ class Trainer:
         if resume:
             if self.run_dir is None:
                 raise ValueError("resume=True needs a run_dir holding last.pt.")
-            if (self.run_dir / "last.pt").is_file():
+            has_last = from_writer((self.run_dir / "last.pt").is_file, self.processes)
+            if has_last:
                 done = self._restore()
                 self._print(f"resuming {self.run_dir.name} after epoch {done}")
             else:
                 self._print(f"no last.pt in {self.run_dir}: starting a new run")
-        elif self.run_dir is not None:
+        elif self.run_dir is not None and self.processes.is_writer:
             for name in ("best.pt", "last.pt"):
                 (self.run_dir / name).unlink(missing_ok=True)
         config, epochs = self.config, self.config.epochs
@@ -398,15 +451,24 @@ class Trainer:
         )
         self._print(epoch_header(epochs))
 
+        kept_best: list[dict[str, torch.Tensor] | None] = [None]
+
         def before_epoch(epoch: int) -> None:
             self._seed_epoch(epoch, train_loader)
+            set_epoch = getattr(getattr(train_loader, "sampler", None), "set_epoch", None)
+            if set_epoch is not None:  # a DistributedSampler: this epoch's shuffle
+                set_epoch(epoch)
+            kept_best[0] = self.state.best_weights
             for group in self.optimizer.param_groups:
                 group["lr"] = learning_rate(config, epoch)
 
         def after_epoch(state: FitState) -> None:
+            if self.processes.active:
+                self._take_writers_decision(state, kept_best[0])
             record = state.history[-1]
-            for callback in self.callbacks:
-                callback(self, record)
+            if self.processes.is_writer:
+                for callback in self.callbacks:
+                    callback(self, record)
             self._print(epoch_line(record, epochs))
             checkpoint = self._checkpoint(record["epoch"])
             if state.best_epoch == record["epoch"]:
@@ -415,7 +477,7 @@ class Trainer:
 
         try:
             fit(
-                self.model,
+                self.replica,
                 train_loader,
                 val_loader,
                 self.loss_fn,
