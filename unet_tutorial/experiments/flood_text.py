@@ -54,6 +54,14 @@ def print_choice(choice: Mapping[str, Any]) -> None:
     print("\n".join(choice_lines(choice)))
 
 
+def load_choice() -> dict[str, Any]:
+    """The model-choice measurement the package ships
+    (:func:`unet_tutorial.experiments.model_choice.load_choice`)."""
+    from unet_tutorial.experiments.model_choice import load_choice as shipped
+
+    return shipped()
+
+
 def print_measurement(choice: Mapping[str, Any]) -> None:
     """How, where and on what the model-choice measurement was made
     (:func:`unet_tutorial.report.text.describe_measurement`)."""
