@@ -27,9 +27,9 @@ from PIL import Image
 from test_pages import is_favicon_404
 
 from unet_tutorial.data.synthetic import render_flood_scene
+from unet_tutorial.inference import predict_logits, upsample_logits
 from unet_tutorial.paths import runs_dir
 from unet_tutorial.predict import load_predictor, network_input, plan_outputs, predict_photos
-from unet_tutorial.inference import predict_logits, upsample_logits
 
 PANEL_PAGE = "chapters/10_results"
 MIN_IOU = 0.99
