@@ -259,7 +259,7 @@ def _describe(
     sized_by = f" ({label})" if label else ""
     if scan is not None:
         head = (
-            f"Dataset: real photos ({root}): {len(scan.pairs)} pairs found, {len(scan.usable)} "
+            f"Dataset: real photos ({root.name}): {len(scan.pairs)} pairs found, {len(scan.usable)} "
             f"usable, {len(scan.excluded)} excluded, {len(scan.orphans)} orphans, "
             f"{len(scan.duplicate_groups)} near-duplicate groups"
         )

@@ -113,9 +113,11 @@ def stage_lines(run: Any) -> list[str]:
     stopped = run.metrics["training"]["stopped_early"]
     why = "stopped early" if stopped else "ran to its cap"
     best = run.best
+    seconds = run.train_seconds
+    spent = f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
     return [
         f"{run.epochs_run} epochs of at most {run.max_epochs} ({why}), "
-        f"{run.train_seconds / 60:.1f} min of training "
+        f"{spent} of training "
         f"({run.train_seconds / run.epochs_run:.1f} s per epoch, validation included)",
         f"kept epoch {run.best_epoch}: validation loss {best['val_loss']:.4f}, "
         f"IoU {best['val_iou']:.3f}, Dice {best['val_dice']:.3f}",

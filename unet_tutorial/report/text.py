@@ -71,9 +71,10 @@ def plan_summary(profile: Any) -> dict[str, str]:
     )
     return {
         "model": title if vgg else f"{title} (width {plan.width})",
-        "encoder": "frozen ImageNet weights (all trained without them)"
+        "encoder": "VGG19 with ImageNet weights, frozen (where the weights are missing, "
+        "trained with the rest)"
         if vgg
-        else "none (from scratch)",
+        else "its own, trained from random weights like the rest",
         "image size": f"{profile.image_size}×{profile.image_size}",
         "batch size": str(profile.batch_size),
         "loss": plan.loss,
@@ -83,7 +84,7 @@ def plan_summary(profile: Any) -> dict[str, str]:
         "early stopping": f"{plan.monitor}, patience {plan.patience}, from epoch {plan.min_epochs}",
         "fine-tuning": (f"{blocks} unfrozen, " if vgg else "")
         + f"lr {plan.finetune_lr:.0e}, patience {plan.finetune_patience}, "
-        f"max {plan.finetune_epochs} epochs",
+        f"max {plan.finetune_epochs} epoch{'s' if plan.finetune_epochs != 1 else ''}",
     }
 
 
