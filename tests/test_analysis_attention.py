@@ -35,3 +35,16 @@ def test_attention_on_water_has_one_pair_per_gate(setting) -> None:
     assert all(0 <= a <= 1 and 0 <= b <= 1 for a, b in contrast.values())
     with pytest.raises(ValueError, match="non-empty"):
         attention_on_water(model, [])
+
+
+def test_attention_on_water_is_the_mean_coefficient_on_each_kind_of_pixel(setting) -> None:
+    model, dataset = setting
+    images = torch.stack([dataset[i][0] for i in range(len(dataset))])
+    water = torch.stack([dataset[i][1] for i in range(len(dataset))]) > 0.5
+    finest = model.attention_maps(images)[0]
+    on_water, elsewhere = attention_on_water(model, dataset)["1/1"]
+    assert on_water == pytest.approx(float(finest[water].mean()))
+    assert elsewhere == pytest.approx(float(finest[~water].mean()))
+    dry = [(dataset[0][0], torch.zeros_like(dataset[0][1]), "dry")]
+    on_water, elsewhere = attention_on_water(model, dry)["1/1"]
+    assert on_water != on_water and 0 <= elsewhere <= 1  # no water pixel: NaN

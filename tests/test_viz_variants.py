@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from unet_tutorial.viz.variants import (  # noqa: E402
+    plot_attention_examples,
     plot_attention_maps,
     plot_attention_unet,
     plot_unetpp_grid,
@@ -89,3 +90,19 @@ def test_attention_maps_figure_and_its_checks() -> None:
         plot_attention_maps(images, masks, [])
     with pytest.raises(ValueError, match="gate names"):
         plot_attention_maps(images, masks, [np.zeros((2, 20, 30))] * 2, gate_names=["x"])
+
+
+def test_attention_examples_figure_titles_each_photo_with_its_water() -> None:
+    import torch
+
+    from unet_tutorial.data import SyntheticFloodDataset
+    from unet_tutorial.models import AttentionUNet
+
+    torch.manual_seed(0)
+    dataset = SyntheticFloodDataset(4, 16)
+    fig = plot_attention_examples(AttentionUNet(base_channels=4, depth=3), dataset, count=2)
+    assert len(fig.axes) == 2 * 4 + 1  # photo, mask, finest and coarsest gate; colour bar
+    titles = [fig.axes[4 * row].get_title() for row in range(2)]
+    assert all(title.endswith("% water)") for title in titles)
+    assert [fig.axes[3].get_title()] == ["α, 1/4"]
+    plt.close(fig)

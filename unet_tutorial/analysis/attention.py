@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from unet_tutorial.models.attention_unet import AttentionUNet
+from unet_tutorial import models
 
 
 @dataclass
@@ -33,7 +33,7 @@ class AttentionExamples:
 
 
 def attention_examples(
-    model: AttentionUNet, dataset: Any, count: int = 3, gates: Sequence[int] = (0, -1)
+    model: models.AttentionUNet, dataset: Any, count: int = 3, gates: Sequence[int] = (0, -1)
 ) -> AttentionExamples:
     """The coefficients of some of ``model``'s gates on ``count`` photos of ``dataset``.
 
@@ -64,22 +64,24 @@ def attention_examples(
     )
 
 
-def attention_on_water(model: AttentionUNet, dataset: Any) -> dict[str, tuple[float, float]]:
+def attention_on_water(model: models.AttentionUNet, dataset: Any) -> dict[str, tuple[float, float]]:
     """Mean attention coefficient of each gate on water pixels and on the other pixels.
 
     Returns ``{gate: (mean on water, mean elsewhere)}`` over all photos of ``dataset`` at its
     S×S size, gates named by their resolution (``"1/1"`` the finest). A gate that has learned to
-    let water features through has the first number above the second.
+    let water features through has the first number above the second; a mean over no pixel
+    (a split without water) is NaN.
     """
     if len(dataset) == 0:
         raise ValueError("attention_on_water needs a non-empty dataset.")
     images = torch.stack([dataset[i][0] for i in range(len(dataset))])
     water = torch.stack([dataset[i][1] for i in range(len(dataset))]) > 0.5
-    maps = model.attention_maps(images.to(next(model.parameters()).device), upsample=True)
+    device = next(model.parameters()).device
+    maps = model.attention_maps(images.to(device), upsample=True)
     result = {}
     for level, alpha in enumerate(maps):
         alpha = alpha.cpu()
-        on_water = float(alpha[water].mean()) if water.any() else float("nan")
-        elsewhere = float(alpha[~water].mean()) if (~water).any() else float("nan")
-        result["1/1" if level == 0 else f"1/{2**level}"] = (on_water, elsewhere)
+        on_water = float(alpha[water].mean())
+        elsewhere = float(alpha[~water].mean())
+        result[f"1/{2**level}"] = (on_water, elsewhere)
     return result

@@ -36,7 +36,8 @@ class AttentionGate(nn.Module):
 
     Args:
         skip_channels: channels ``C_x`` of the skip map ``x`` (N×C_x×H×W).
-        gate_channels: channels ``C_g`` of the gating map ``g`` (N×C_g×H/2×W/2).
+        gate_channels: channels ``C_g`` of the gating map ``g`` (N×C_g×H/2×W/2, H and W even:
+            the networks pad their input to a multiple of ``2**depth``).
         inter_channels: channels of the intermediate sum (``F_int`` in the paper).
 
     ``forward(x, g)`` returns the gated skip map (N×C_x×H×W) and the coefficients (N×1×H×W).
@@ -53,11 +54,9 @@ class AttentionGate(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        theta = self.theta(x)
-        phi = self.phi(g)
-        if phi.shape[-2:] != theta.shape[-2:]:
-            phi = F.interpolate(phi, size=theta.shape[-2:], mode="bilinear", align_corners=False)
-        alpha = torch.sigmoid(self.psi(F.relu(theta + phi)))
+        # theta brings x onto g's grid (half its height and width)
+        q = F.relu(self.theta(x) + self.phi(g))
+        alpha = torch.sigmoid(self.psi(q))
         # bilinear interpolation averages values in [0, 1], so alpha stays in [0, 1]
         alpha = F.interpolate(alpha, size=x.shape[-2:], mode="bilinear", align_corners=False)
         return self.out(alpha * x), alpha

@@ -21,14 +21,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from unet_tutorial.models.blocks import (
-    ConvBlock,
-    UpConv,
-    check_input,
-    init_weights,
-    level_channels,
-)
-from unet_tutorial.models.padding import crop_to, pad_to_multiple
+from unet_tutorial.models import blocks, padding
 
 
 def node_name(level: int, column: int) -> str:
@@ -63,7 +56,7 @@ class UNetPlusPlus(nn.Module):
         deep_supervision: bool = False,
     ) -> None:
         super().__init__()
-        channels = level_channels(base_channels, depth)
+        channels = blocks.level_channels(base_channels, depth)
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.depth = depth
@@ -73,21 +66,23 @@ class UNetPlusPlus(nn.Module):
         self.ups = nn.ModuleDict()
         for column in range(depth + 1):
             for level in range(depth + 1 - column):
-                if column == 0:
-                    in_ch = in_channels if level == 0 else channels[level - 1]
+                name = node_name(level, column)
+                if column == 0 and level == 0:
+                    in_ch = in_channels
+                elif column == 0:
+                    in_ch = channels[level - 1]
                 else:
-                    # column earlier nodes of this level + the upsampled node from the level below
-                    in_ch = column * channels[level] + channels[level]
-                    self.ups[node_name(level, column)] = UpConv(
-                        channels[level + 1], channels[level]
-                    )
-                self.nodes[node_name(level, column)] = ConvBlock(in_ch, channels[level])
-        head_columns = range(1, depth + 1) if deep_supervision else [depth]
-        self.head_columns = list(head_columns)
-        self.heads = nn.ModuleList(nn.Conv2d(channels[0], num_classes, 1) for _ in head_columns)
-        init_weights(self)
+                    # the column earlier nodes of this level and the upsampled node below
+                    in_ch = (column + 1) * channels[level]
+                    self.ups[name] = blocks.UpConv(channels[level + 1], channels[level])
+                self.nodes[name] = blocks.ConvBlock(in_ch, channels[level])
+        self.head_columns = list(range(1, depth + 1)) if deep_supervision else [depth]
+        self.heads = nn.ModuleList(
+            nn.Conv2d(channels[0], num_classes, 1) for _ in self.head_columns
+        )
+        blocks.init_weights(self)
 
-    def _grid(self, x: torch.Tensor) -> dict[tuple[int, int], torch.Tensor]:
+    def fill_grid(self, x: torch.Tensor) -> dict[tuple[int, int], torch.Tensor]:
         """Every node's output, keyed by ``(level, column)``, for a padded N×C×H×W batch."""
         grid: dict[tuple[int, int], torch.Tensor] = {}
         for level in range(self.depth + 1):
@@ -104,18 +99,20 @@ class UNetPlusPlus(nn.Module):
     def forward_heads(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Logits of every head, each N×num_classes×H×W: ``depth`` heads with deep supervision
         (from ``X[0][1]``, the shallowest, to ``X[0][depth]``), else one."""
-        check_input(x, self.in_channels)
-        padded, size = pad_to_multiple(x, 2**self.depth)
-        grid = self._grid(padded)
+        blocks.check_input(x, self.in_channels)
+        padded, size = padding.pad_to_multiple(x, 2**self.depth)
+        grid = self.fill_grid(padded)
         return [
-            crop_to(head(grid[0, column]), size)
+            padding.crop_to(head(grid[0, column]), size)
             for head, column in zip(self.heads, self.head_columns, strict=True)
         ]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """N×in_channels×H×W → N×num_classes×H×W logits (the heads' mean with deep supervision)."""
         heads = self.forward_heads(x)
-        return heads[0] if len(heads) == 1 else torch.stack(heads).mean(dim=0)
+        if len(heads) == 1:
+            return heads[0]
+        return torch.stack(heads).mean(dim=0)
 
 
 def deep_supervision_loss(
@@ -128,6 +125,4 @@ def deep_supervision_loss(
     Each head is trained to segment on its own, which is what lets a pruned, shallower U-Net++
     be used at inference; training only the averaged logits would not.
     """
-    if not heads:
-        raise ValueError("deep_supervision_loss needs at least one head's logits.")
     return torch.stack([criterion(head, target) for head in heads]).mean()

@@ -19,14 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from unet_tutorial.models.blocks import (
-    ConvBlock,
-    UpConv,
-    check_input,
-    init_weights,
-    level_channels,
-)
-from unet_tutorial.models.padding import crop_to, pad_to_multiple
+from unet_tutorial.models import blocks, padding
 
 
 def convs_per_stage(level: int) -> int:
@@ -42,7 +35,7 @@ class ResidualStage(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, num_convs: int) -> None:
         super().__init__()
-        self.body = ConvBlock(in_channels, out_channels, num_convs=num_convs)
+        self.body = blocks.ConvBlock(in_channels, out_channels, num_convs=num_convs)
         self.shortcut: nn.Module = (
             nn.Identity()
             if in_channels == out_channels
@@ -74,8 +67,8 @@ class UpStage(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, num_convs: int) -> None:
         super().__init__()
-        self.up = UpConv(in_channels, out_channels)
-        self.body = ConvBlock(2 * out_channels, out_channels, num_convs=num_convs)
+        self.up = blocks.UpConv(in_channels, out_channels)
+        self.body = blocks.ConvBlock(2 * out_channels, out_channels, num_convs=num_convs)
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
         up = self.up(x)
@@ -103,7 +96,7 @@ class VNetStyleUNet(nn.Module):
         depth: int = 4,
     ) -> None:
         super().__init__()
-        channels = level_channels(base_channels, depth)
+        channels = blocks.level_channels(base_channels, depth)
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.depth = depth
@@ -117,12 +110,12 @@ class VNetStyleUNet(nn.Module):
             UpStage(channels[i + 1], channels[i], convs_per_stage(i)) for i in range(depth)
         )
         self.head = nn.Conv2d(channels[0], num_classes, kernel_size=1)
-        init_weights(self)
+        blocks.init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """N×in_channels×H×W → N×num_classes×H×W logits."""
-        check_input(x, self.in_channels)
-        padded, size = pad_to_multiple(x, 2**self.depth)
+        blocks.check_input(x, self.in_channels)
+        padded, size = padding.pad_to_multiple(x, 2**self.depth)
         out = self.stem(padded)
         skips = [out]
         for down, encoder in zip(self.downs, self.encoders, strict=True):
@@ -130,4 +123,4 @@ class VNetStyleUNet(nn.Module):
             skips.append(out)
         for level in reversed(range(self.depth)):
             out = self.decoders[level](out, skips[level])
-        return crop_to(self.head(out), size)
+        return padding.crop_to(self.head(out), size)

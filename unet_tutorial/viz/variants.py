@@ -6,7 +6,8 @@
   the inside of one additive attention gate.
 - :func:`plot_vnet_stages`: the V-Net-style stages: residual stages, strided-convolution
   downsampling, transposed-convolution upsampling.
-- :func:`plot_attention_maps`: photos, true masks and the Attention U-Net's coefficients.
+- :func:`plot_attention_maps`: photos, true masks and the Attention U-Net's coefficients;
+  :func:`plot_attention_examples` picks the photos and computes the coefficients first.
 
 Every function returns a :class:`matplotlib.figure.Figure`; the caller shows or closes it.
 """
@@ -14,6 +15,7 @@ Every function returns a :class:`matplotlib.figure.Figure`; the caller shows or 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,6 +23,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from torch import nn
+
+from unet_tutorial.analysis.attention import attention_examples
 
 # Okabe-Ito colours (colour-blind safe), one meaning each across the three diagrams.
 PLAIN_COLOR = "#0072B2"  # the plain U-Net's nodes and paths
@@ -36,6 +41,7 @@ __all__ = [
     "plot_attention_unet",
     "plot_vnet_stages",
     "plot_attention_maps",
+    "plot_attention_examples",
 ]
 
 
@@ -393,3 +399,19 @@ def plot_attention_maps(
             ax.axis("off")
     fig.colorbar(shown, ax=axes[:, 2:], fraction=0.04, pad=0.02, label="α (0: suppressed)")
     return fig
+
+
+def plot_attention_examples(model: nn.Module, dataset: Any, count: int = 3) -> Figure:
+    """:func:`plot_attention_maps` for ``count`` photos of ``dataset``, from the least to the
+    most water, with the coefficients of the finest and the coarsest gate of ``model`` (an
+    :class:`~unet_tutorial.models.AttentionUNet`; see
+    :func:`~unet_tutorial.analysis.attention.attention_examples`), each row titled with the
+    photo's id and its share of water."""
+    examples = attention_examples(model, dataset, count=count)
+    titles = [
+        f"{name} ({water:.0%} water)"
+        for name, water in zip(examples.ids, examples.water, strict=True)
+    ]
+    return plot_attention_maps(
+        examples.images, examples.masks, examples.attention, titles, examples.gate_names
+    )
