@@ -294,3 +294,13 @@ def paired_with_best(
     return [
         (row, paired_bootstrap(best, stored_evaluation(row.model, profile))) for row in ranked[1:]
     ]
+
+
+def results_table(rows: Sequence[ComparisonRow]) -> Any:
+    """The rows as a displayable HTML table (:func:`unet_tutorial.report.tables.comparison_table`:
+    parameters, speeds, test scores with their intervals, training minutes, kept epoch)."""
+    from IPython.display import HTML
+
+    from unet_tutorial.report.tables import comparison_table
+
+    return HTML(comparison_table(rows))
