@@ -15,6 +15,7 @@ from unet_tutorial.runs import (
     ForeignFolderError,
     RunSpec,
     SettingsChangedError,
+    build_model,
     load_run,
     open_run,
     spec_from_profile,
@@ -208,3 +209,19 @@ def test_a_vgg19_run_trained_without_imagenet_loads_back_trainable_everywhere(
     metrics_file.write_text(json.dumps(metrics))
     frozen = load_run(tmp_path / "vgg").model
     assert count_parameters(frozen, trainable_only=True) < count_parameters(frozen)
+
+
+def test_the_starting_network_is_built_only_when_the_run_trains(data, tmp_path) -> None:
+    """A reused run never builds its starting network (fine-tuning's would load and copy the
+    first stage; the comparison's would announce a training that does not happen)."""
+    built = []
+
+    def network():
+        built.append(True)
+        return build_model(spec)[0]
+
+    spec = tiny_spec()
+    train_run(spec, data, tmp_path / "run", start_from=network, verbose=False)
+    assert built == [True]
+    again = train_run(spec, data, tmp_path / "run", start_from=network, verbose=False)
+    assert again.loaded and built == [True]

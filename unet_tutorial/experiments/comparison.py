@@ -190,17 +190,19 @@ def run_one(
     folder = comparison_dir(profile) / name
     title = MODELS[name].title
     stored = is_stored(name, profile, data)
-    start_from = None
-    if not stored:
-        start_from = build_model(spec)[0]
+
+    def announced_network() -> nn.Module:
+        model = build_model(spec)[0]
         if verbose:
-            note = _setup_note(name, weights_note(start_from))
-            print(f"{title}: {count_parameters(start_from):,} parameters; {note}")
+            note = _setup_note(name, weights_note(model))
+            print(f"{title}: {count_parameters(model):,} parameters; {note}")
+        return model
+
     result = train_run(
         spec,
         data,
         folder,
-        start_from=start_from,
+        start_from=announced_network,
         overwrite=refresh,
         replace_changed=True,
         verbose=verbose and not stored,

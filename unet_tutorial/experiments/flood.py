@@ -241,19 +241,20 @@ def train_stage(
     folder = stage_folder(profile, data, stage)
     gif_index = gif_sample(data)
     recorder = PredictionRecorder(data.val[gif_index][0])
-    start_from = None
-    if stage == "finetune":
+
+    def from_first_stage() -> nn.Module:
         base = train_stage(
             profile, data, "train", replace_changed=replace_changed, seed=seed, verbose=False
         )
-        start_from = build_model(spec)[0]
-        start_from.load_state_dict(base.model.state_dict())
-        prepare_finetuning(start_from, profile.training)
+        model = build_model(spec)[0]
+        model.load_state_dict(base.model.state_dict())
+        return prepare_finetuning(model, profile.training)
+
     result = train_run(
         spec,
         data,
         folder,
-        start_from=start_from,
+        start_from=from_first_stage if stage == "finetune" else None,
         callbacks=[recorder],
         overwrite=overwrite,
         replace_changed=replace_changed,

@@ -228,7 +228,9 @@ def train_demo_stage(
     spec = stage_spec(profile, data, stage)
     folder = stage_folder(profile, data, stage)
     before = cpu_state(model)
-    result = train_run(spec, data, folder, start_from=model, replace_changed=True, verbose=verbose)
+    result = train_run(
+        spec, data, folder, start_from=lambda: model, replace_changed=True, verbose=verbose
+    )
     model.load_state_dict(result.model.state_dict())
     model.cpu().eval()
     row_path = folder / ROW_FILE

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ from unet_tutorial.training.distributed import (
     writer_first,
 )
 from unet_tutorial.training.speed import TimedLoader
-from unet_tutorial.training.trainer import EpochCallback, Trainer
+from unet_tutorial.training.trainer import EpochCallback, FitResult, Trainer
 
 METRICS_FORMAT = "unet-tutorial-metrics/2"
 """The schema of every run's ``metrics.json`` (see :func:`metrics_json`)."""
@@ -147,9 +147,7 @@ def metrics_json(
     key: dict[str, Any],
     data: Any,
     trainer: Trainer,
-    history: list[dict[str, Any]],
-    best_epoch: int,
-    stopped_early: bool,
+    fit: FitResult,
     evaluation: Evaluation,
     train_images_per_second: float | None,
 ) -> dict[str, Any]:
@@ -171,8 +169,6 @@ def metrics_json(
       photo's own resolution.
     """
     model = trainer.model
-    seconds = float(sum(record["seconds"] for record in history))
-    best = history[best_epoch - 1]
     purpose = {name: value for name, value in spec.purpose.items() if name != "starts_from"}
     return {
         "format": METRICS_FORMAT,
@@ -183,7 +179,7 @@ def metrics_json(
             "parameters": count_parameters(model),
             "trainable_parameters": count_parameters(model, trainable_only=True),
             "weights": weights_note(model),
-            "imagenet_encoder": bool(getattr(model, "pretrained_loaded", False)),
+            "imagenet_encoder": info_of(model).pretrained_encoder and model.pretrained_loaded,
         },
         "settings": {
             "image_size": spec.image_size,
@@ -197,17 +193,17 @@ def metrics_json(
         "split": split_ids(data),
         "device": trainer.device.type,
         "training": {
-            "epochs_run": len(history),
+            "epochs_run": fit.epochs_run,
             "max_epochs": spec.config.epochs,
-            "best_epoch": best_epoch,
-            "stopped_early": stopped_early,
-            "train_seconds": round(seconds, 2),
-            "seconds_per_epoch": round(seconds / max(1, len(history)), 2),
+            "best_epoch": fit.best_epoch,
+            "stopped_early": fit.stopped_early,
+            "train_seconds": round(fit.train_seconds, 2),
+            "seconds_per_epoch": round(fit.train_seconds / max(1, fit.epochs_run), 2),
             "train_images_per_second": None
             if train_images_per_second is None
             else round(train_images_per_second, 2),
         },
-        "validation": {name: best[name] for name in ("val_loss", "val_iou", "val_dice")},
+        "validation": {name: fit.best[name] for name in ("val_loss", "val_iou", "val_dice")},
         "test": score_summary(evaluation),
     }
 
@@ -227,7 +223,7 @@ def train_run(
     data: Any,
     folder: str | Path,
     *,
-    start_from: nn.Module | None = None,
+    start_from: Callable[[], nn.Module] | None = None,
     callbacks: Iterable[EpochCallback] = (),
     overwrite: bool = False,
     replace_changed: bool = False,
@@ -241,9 +237,9 @@ def train_run(
         data: the three splits (``train``, ``val``, ``test``; from
             :func:`~unet_tutorial.data.load_dataset`) at ``spec.image_size``.
         folder: the run folder (relative paths lie under ``data/runs/``).
-        start_from: a network to train instead of a new one from the spec (the fine-tuning
-            stage starts from the first stage's best weights). Its architecture must be the
-            spec's.
+        start_from: builds the network to train instead of a new one from the spec (the
+            fine-tuning stage starts from the first stage's best weights); called only when the
+            run trains, not when a finished run is reused. Its architecture must be the spec's.
         callbacks: called after every epoch; a callback with ``state_dict`` /
             ``load_state_dict`` and a ``name`` is saved in the checkpoints and restored when
             the run is resumed or reused.
@@ -294,7 +290,7 @@ def train_run(
     else:
         device = process_device(None, processes) if processes.active else default_device()
     model = (
-        start_from
+        start_from()
         if start_from is not None
         else build_model(spec, verbose and processes.is_writer)[0]
     )
@@ -339,9 +335,7 @@ def train_run(
         key,
         data,
         trainer,
-        fit.history,
-        fit.best_epoch,
-        fit.stopped_early,
+        fit,
         evaluation,
         images_per_second,
     )
