@@ -104,9 +104,22 @@ def test_min_epochs_delays_stopping() -> None:
     assert result.epochs_run >= 9
 
 
-@pytest.mark.parametrize("schedule", ["constant", "cosine"])
-def test_resume_reproduces_the_uninterrupted_run(tmp_path, schedule: str) -> None:
-    config = TrainConfig(epochs=4, lr=1e-2, patience=10, min_epochs=1, schedule=schedule)
+@pytest.mark.parametrize(
+    ("schedule", "weight_decay", "ema"),
+    [("constant", 0.0, 0.0), ("cosine", 0.0, 0.0), ("cosine", 0.05, 0.8)],
+)
+def test_resume_reproduces_the_uninterrupted_run(
+    tmp_path, schedule: str, weight_decay: float, ema: float
+) -> None:
+    config = TrainConfig(
+        epochs=4,
+        lr=1e-2,
+        patience=10,
+        min_epochs=1,
+        schedule=schedule,
+        weight_decay=weight_decay,
+        ema=ema,
+    )
     probe = colour_data(1, seed=5)[0][0]
 
     train, val = loaders()
@@ -164,6 +177,48 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path, schedule: str) -> Non
     saved_b = load_checkpoint(tmp_path / "b" / "last.pt")["optimizer"]["state"]
     for index, state in saved_a.items():
         torch.testing.assert_close(saved_b[index]["exp_avg"], state["exp_avg"], rtol=0, atol=0)
+
+
+def test_weight_average_is_what_validation_scores_and_the_run_keeps(tmp_path) -> None:
+    train, val = loaders()
+    raw: dict[int, dict[str, torch.Tensor]] = {}
+
+    def keep_raw(trainer: Trainer, record: dict) -> None:
+        raw[record["epoch"]] = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+
+    config = TrainConfig(epochs=3, lr=1e-2, patience=10, min_epochs=1, ema=0.7)
+    trainer = Trainer(
+        new_model(), config, device="cpu", run_dir=tmp_path, callbacks=[keep_raw], verbose=False
+    )
+    assert isinstance(trainer.optimizer, torch.optim.Adam)
+    result = trainer.fit(train, val)
+    # 3 epochs of 2 steps: the average saw 6 steps, and it is not the last raw weights.
+    assert int(trainer.averaged.n_averaged) == 6
+    averaged = trainer.averaged.module.state_dict()
+    assert not torch.equal(averaged["head.weight"], raw[3]["head.weight"])
+    saved_last = load_checkpoint(tmp_path / "last.pt")
+    assert saved_last["averaged_steps"] == 6
+    assert torch.equal(saved_last["model"]["head.weight"], averaged["head.weight"])
+    assert torch.equal(saved_last["trained"]["head.weight"], raw[3]["head.weight"])
+    # The validation scores are the average's, and the kept weights are the best average.
+    best = load_checkpoint(tmp_path / "best.pt")
+    assert best["epoch"] == result.best_epoch
+    kept = trainer.model.state_dict()
+    assert all(torch.equal(kept[k], best["model"][k]) for k in kept)
+    assert trainer.evaluate(val)["loss"] == pytest.approx(result.best["val_loss"])
+
+
+def test_weight_decay_makes_adamw() -> None:
+    config = TrainConfig(epochs=1, weight_decay=0.01)
+    trainer = Trainer(new_model(), config, device="cpu", verbose=False)
+    assert isinstance(trainer.optimizer, torch.optim.AdamW)
+    assert trainer.optimizer.param_groups[0]["weight_decay"] == 0.01
+
+
+@pytest.mark.parametrize(("field", "value"), [("ema", 1.0), ("ema", -0.1), ("weight_decay", 1.5)])
+def test_config_refuses_impossible_averages_and_decays(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        TrainConfig(epochs=1, **{field: value})
 
 
 def test_resume_refuses_other_settings(tmp_path) -> None:

@@ -45,6 +45,26 @@ def upsample_logits(logits: torch.Tensor, size: tuple[int, int]) -> torch.Tensor
     return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
 
 
+class FlipAverage(nn.Module):
+    """Flip test-time augmentation: ``network``'s logits for an image and for its mirror image
+    (flipped left to right, predicted, flipped back), averaged: ``N×3×H×W`` in, ``N×C×H×W``
+    out. The network was trained on mirrored photos too, so both views are ones it knows; their
+    mean is less sensitive to what one view gets wrong. It costs a second forward pass.
+    """
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    @property
+    def num_classes(self) -> int:
+        return int(getattr(self.network, "num_classes", 1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        mirrored = self.network(images.flip(-1)).flip(-1)
+        return (self.network(images) + mirrored) / 2
+
+
 @torch.no_grad()
 def predict_logits(
     model: nn.Module, images: torch.Tensor, size: tuple[int, int] | None = None

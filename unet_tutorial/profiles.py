@@ -40,6 +40,10 @@ class TrainingPlan:
         schedule: learning rate over the first stage: ``"constant"`` (the original's) or
             ``"cosine"`` (see :func:`unet_tutorial.training.trainer.learning_rate`); the second
             stage keeps ``finetune_lr`` constant.
+        weight_decay: AdamW's decoupled weight decay in both stages (0: Adam, the original's).
+        ema: decay of the moving average of the weights that validation scores and the run
+            keeps, in both stages (0: none, the original's; see
+            :class:`~unet_tutorial.training.trainer.TrainConfig`).
     """
 
     model: str
@@ -57,6 +61,8 @@ class TrainingPlan:
     finetune_min_epochs: int
     unfreeze_from_block: int = 5
     schedule: str = "constant"
+    weight_decay: float = 0.0
+    ema: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ BENCHMARKS = {
     "data": "images/s of one epoch of data: the original pipeline against this package's pipeline",
     "train": "one training epoch end to end: the original way against this package's way",
     "choice": "the cpu profile's candidate networks under one time budget (chapter 8's table)",
+    "recipe": "variants of the cpu recipe (schedule, AdamW, weight average) over seeds",
     "parallel": "training photos/s: 1 process against N processes under torchrun (chapter 13)",
 }
 

@@ -43,6 +43,8 @@ CHOICES = (
     "min_epochs",
     "monitor",
     "schedule",
+    "weight_decay",
+    "ema",
 )
 
 
@@ -161,6 +163,8 @@ def spec_from_profile(
         "max_samples": profile.max_samples,
         "loss": loss_for_classes(plan.loss, num_classes),
         "monitor": plan.monitor,
+        "weight_decay": plan.weight_decay,
+        "ema": plan.ema,
     }
     if stage == "train":
         values |= {
@@ -190,6 +194,8 @@ def spec_from_profile(
         min_epochs=min(values["min_epochs"], values["epochs"]),
         monitor=values["monitor"],
         schedule=values["schedule"],
+        weight_decay=values["weight_decay"],
+        ema=values["ema"],
         seed=seed,
     )
     model = model_spec_for(

@@ -36,7 +36,7 @@ class PredictionRecorder:
         self.val_iou: list[float] = []
 
     def __call__(self, trainer: Any, record: dict[str, Any]) -> None:
-        logits = predict_logits(trainer.model, self.image.unsqueeze(0))[0, 0]
+        logits = predict_logits(trainer.scored_model, self.image.unsqueeze(0))[0, 0]
         self.frames.append((torch.sigmoid(logits) * 255).round().to(torch.uint8))
         self.epochs.append(int(record["epoch"]))
         self.val_iou.append(float(record["val_iou"]))

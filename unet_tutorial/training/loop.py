@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from unet_tutorial.metrics import MulticlassMetrics, SegmentationMetrics
 from unet_tutorial.training.checkpoint import cpu_state
@@ -141,6 +142,21 @@ def evaluate(
     return result
 
 
+def weight_average(model: nn.Module, decay: float) -> AveragedModel | None:
+    """An exponential moving average of ``model``'s weights (``None`` for ``decay`` 0).
+
+    After each optimisation step ``averaged.update_parameters(model)`` moves every weight of the
+    average a share ``1 - decay`` of the way to the model's; batch normalization's running
+    statistics are averaged too (``use_buffers``), so the average is a network ready to
+    evaluate (``averaged.module``).
+    """
+    if decay == 0:
+        return None
+    return AveragedModel(
+        model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True
+    )
+
+
 @dataclass
 class FitState:
     """Where :func:`fit` stands: everything it needs to go on after an interruption.
@@ -175,12 +191,17 @@ def fit(
     min_delta: float = 0.0,
     threshold: float = 0.5,
     scaler: torch.amp.GradScaler | None = None,
+    averaged: AveragedModel | None = None,
     state: FitState | None = None,
     before_epoch: Callable[[int], None] | None = None,
     after_epoch: Callable[[FitState], None] | None = None,
 ) -> FitState:
     """Train for at most ``epochs`` epochs, stopping early on the validation split, and leave
     the best epoch's weights in ``model``.
+
+    With ``averaged`` (a ``torch.optim.swa_utils.AveragedModel`` of ``model``, e.g. an
+    exponential moving average), the average is updated after every optimisation step and it,
+    not the latest weights, is what the validation split scores and what is kept.
 
     After each epoch the monitored score (``val_loss``: lower is better; ``val_iou``: higher)
     is compared with the best so far; training stops when it has not improved by more than
@@ -199,8 +220,12 @@ def fit(
         began = time.perf_counter()
         if before_epoch is not None:
             before_epoch(epoch)
-        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, scaler)
-        val = evaluate(model, val_loader, loss_fn, threshold)
+        update = None if averaged is None else lambda _: averaged.update_parameters(model)
+        train_loss = train_one_epoch(
+            model, train_loader, loss_fn, optimizer, scaler, update
+        )
+        scored = model if averaged is None else averaged.module
+        val = evaluate(scored, val_loader, loss_fn, threshold)
         record = {
             "epoch": epoch,
             "train_loss": train_loss,
@@ -213,7 +238,7 @@ def fit(
         record["best"] = score < state.best_score - min_delta
         if record["best"] or state.best_weights is None:
             state.best_score, state.best_epoch = score, epoch
-            state.best_weights = cpu_state(model)
+            state.best_weights = cpu_state(scored)
         state.history.append(record)
         state.stopped_early = (
             epoch >= min_epochs and epoch - state.best_epoch >= patience and epoch < epochs

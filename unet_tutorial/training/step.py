@@ -82,14 +82,21 @@ def make_grad_scaler(device: torch.device) -> torch.amp.GradScaler | None:
 
 
 def make_adam(
-    parameters: Iterable[nn.Parameter], lr: float, device: torch.device
+    parameters: Iterable[nn.Parameter],
+    lr: float,
+    device: torch.device,
+    weight_decay: float = 0.0,
 ) -> torch.optim.Adam:
-    """Adam over the parameters that require a gradient, fused into one kernel when supported."""
+    """Adam over the parameters that require a gradient, fused into one kernel when supported;
+    with ``weight_decay`` AdamW (the decay decoupled from the gradient's running averages)."""
     trainable = [p for p in parameters if p.requires_grad]
+    kind = torch.optim.AdamW if weight_decay > 0 else torch.optim.Adam
     try:
-        return torch.optim.Adam(trainable, lr=lr, fused=True)
+        return kind(trainable, lr=lr, weight_decay=weight_decay, fused=True)
     except (RuntimeError, TypeError, ValueError):  # older PyTorch: no fused Adam on this device
-        return torch.optim.Adam(trainable, lr=lr, foreach=device.type == "cuda")
+        return kind(
+            trainable, lr=lr, weight_decay=weight_decay, foreach=device.type == "cuda"
+        )
 
 
 def prepare_training(model: nn.Module, device: torch.device) -> nn.Module:

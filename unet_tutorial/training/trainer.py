@@ -67,7 +67,14 @@ from unet_tutorial.training.distributed import (
     from_writer,
     replicate,
 )
-from unet_tutorial.training.loop import FitState, StepCallback, evaluate, fit, train_one_epoch
+from unet_tutorial.training.loop import (
+    FitState,
+    StepCallback,
+    evaluate,
+    fit,
+    train_one_epoch,
+    weight_average,
+)
 from unet_tutorial.training.progress import best_epoch_line, epoch_header, epoch_line
 from unet_tutorial.training.step import (
     autocast_dtype,
@@ -114,6 +121,13 @@ class TrainConfig:
         schedule: ``"constant"`` (the original's: ``lr`` throughout) or ``"cosine"`` (``lr`` in
             the first epoch, falling along half a cosine towards 0 at epoch ``epochs``; see
             :func:`learning_rate`).
+        pos_weight: see ``loss``.
+        weight_decay: decoupled weight decay (AdamW) per step, as a fraction of ``lr``; 0 is
+            plain Adam.
+        ema: decay of an exponential moving average of the weights, updated after every
+            optimisation step (0.99: the average forgets with a horizon of about 100 steps);
+            the average is what the validation split scores, what early stopping keeps and
+            what the run saves as its model. 0 turns it off (the latest weights are scored).
     """
 
     epochs: int
@@ -127,6 +141,8 @@ class TrainConfig:
     seed: int = 42
     schedule: str = "constant"
     pos_weight: float = 1.0
+    weight_decay: float = 0.0
+    ema: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -140,6 +156,12 @@ class TrainConfig:
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}.")
         make_loss(self.loss, self.pos_weight)  # validates the name and the weight
+        if not 0 <= self.weight_decay < 1:
+            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}.")
+        if not 0 <= self.ema < 1:
+            raise ValueError(
+                f"ema must be in [0, 1) (0: no weight average), got {self.ema}."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values (for checkpoints and ``metrics.json``)."""
@@ -241,7 +263,11 @@ class Trainer:
                 "the model has no trainable parameters (everything is frozen); unfreeze some, "
                 "e.g. model.unfreeze_encoder(from_block=5) or the decoder."
             )
-        self.optimizer = make_adam(trainable, config.lr, self.device)
+        self.optimizer = make_adam(
+            trainable, config.lr, self.device, weight_decay=config.weight_decay
+        )
+        # The moving average of the weights (config.ema), what validation scores when set.
+        self.averaged = weight_average(self.model, config.ema)
         self.autocast_dtype = autocast_dtype(self.device)
         self.scaler = make_grad_scaler(self.device)
         self.state = FitState()
@@ -268,6 +294,12 @@ class Trainer:
     @property
     def stopped_early(self) -> bool:
         return self.state.stopped_early
+
+    @property
+    def scored_model(self) -> nn.Module:
+        """The network the validation split scores: the weight average when ``config.ema`` is
+        set, else the model itself (after :meth:`fit` the model holds the kept weights)."""
+        return self.model if self.averaged is None else self.averaged.module
 
     def _seed_epoch(self, epoch: int, loader: Any) -> None:
         seed = self.config.seed * 100_003 + epoch + 7_919 * self.processes.rank
@@ -301,8 +333,9 @@ class Trainer:
 
     def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
         """Mean loss and micro IoU/Dice over ``loader`` at the loader's resolution
-        (:func:`~unet_tutorial.training.loop.evaluate`); for C >= 2 output channels IoU and
-        Dice are the means over the classes."""
+        (:func:`~unet_tutorial.training.loop.evaluate`) of the model's weights (after
+        :meth:`fit`, the kept ones); for C >= 2 output channels IoU and Dice are the means over
+        the classes."""
         return evaluate(self.model, loader, self.loss_fn, self.config.threshold)
 
     # -- checkpoints ---------------------------------------------------------------------------
@@ -313,9 +346,18 @@ class Trainer:
             for i, cb in enumerate(self.callbacks)
             if hasattr(cb, "state_dict")
         }
+        averaging = {}
+        if self.averaged is not None:
+            # "model" holds the weights the run gives (the average); resuming also needs the
+            # weights the optimiser trains and how many steps the average has seen.
+            averaging = {
+                "trained": cpu_state(self.model),
+                "averaged_steps": int(self.averaged.n_averaged.item()),
+            }
         return {
             "format": CHECKPOINT_FORMAT,
-            "model": cpu_state(self.model),
+            "model": cpu_state(self.scored_model),
+            **averaging,
             "optimizer": self.optimizer.state_dict(),
             "scaler": None if self.scaler is None else self.scaler.state_dict(),
             "epoch": epoch,
@@ -369,7 +411,12 @@ class Trainer:
             checkpoint = load_checkpoint(path, map_location=self.device)
             best = load_checkpoint(best_path)["model"] if best_path.is_file() else None
         self._check_same_config(checkpoint["config"], path)
-        self.model.load_state_dict(checkpoint["model"])
+        if self.averaged is not None:
+            self.model.load_state_dict(checkpoint["trained"])
+            self.averaged.module.load_state_dict(checkpoint["model"])
+            self.averaged.n_averaged.fill_(int(checkpoint["averaged_steps"]))
+        else:
+            self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         if self.scaler is not None and checkpoint["scaler"]:
             self.scaler.load_state_dict(checkpoint["scaler"])
@@ -403,7 +450,7 @@ class Trainer:
             self.processes,
         )
         if state.best_epoch != best_epoch:
-            state.best_weights = cpu_state(self.model) if best_epoch == epoch else kept_best
+            state.best_weights = cpu_state(self.scored_model) if best_epoch == epoch else kept_best
         state.history[-1] = record
         state.best_epoch, state.best_score, state.stopped_early = best_epoch, best_score, stopped
 
@@ -489,6 +536,7 @@ class Trainer:
                 min_delta=config.min_delta,
                 threshold=config.threshold,
                 scaler=self.scaler,
+                averaged=self.averaged,
                 state=self.state,
                 before_epoch=before_epoch,
                 after_epoch=after_epoch,

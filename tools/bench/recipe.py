@@ -1,0 +1,65 @@
+"""``python -m tools.bench recipe``: variants of the ``cpu`` recipe, each from several seeds.
+
+The measurement itself is :mod:`unet_tutorial.experiments.recipe_choice`; this prints it as a
+table (mean and range over the seeds) and, with ``--out``, writes the JSON the book ships
+(``unet_tutorial/measurements/cpu_recipe.json``). Runs are kept in the run store, so the
+variants can be trained by several invocations at once (say, one per core with
+``OMP_NUM_THREADS=1``) and a last invocation over all of them reuses every finished run and
+writes the whole table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from unet_tutorial.experiments.recipe_choice import SEEDS, VARIANTS, run_recipe
+
+
+def spread(values: dict[str, float]) -> str:
+    """``mean (min-max)`` of one summary entry, three decimals."""
+    return f"{values['mean']:.3f} ({values['min']:.3f}-{values['max']:.3f})"
+
+
+def print_table(result: dict[str, Any]) -> None:
+    """The summary as aligned text, one variant a line."""
+    seeds = ", ".join(str(s) for s in result["seeds"])
+    print(f"mean (lowest-highest) over seeds {seeds}")
+    header = ("variant", "val IoU", "test IoU", "test IoU, flip", "val jitter", "train s")
+    print(f"{header[0]:>12}  " + "  ".join(f"{h:<19}" for h in header[1:]))
+    for name, summary in result["summary"].items():
+        cells = [
+            spread(summary[key])
+            for key in ("val_iou", "test_iou", "test_iou_flip", "val_jitter")
+        ]
+        seconds = summary["train_seconds"]
+        cells.append(f"{seconds['mean']:.0f} ({seconds['min']:.0f}-{seconds['max']:.0f})")
+        print(f"{name:>12}  " + "  ".join(f"{c:<19}" for c in cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench recipe",
+        description="Train variants of the cpu recipe from several seeds (equal epochs and "
+        "stopping rule); print (and with --out save) the table chapter 8 shows.",
+    )
+    parser.add_argument("--root", help="dataset folder (default: the one the chapters use)")
+    parser.add_argument(
+        "--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="NAME"
+    )
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--out", help="write the measurement as JSON to this file")
+    args = parser.parse_args(argv)
+    result = run_recipe(args.variants, args.seeds, root=args.root)
+    print_table(result)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
