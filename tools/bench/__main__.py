@@ -12,6 +12,7 @@ BENCHMARKS = {
     "choice": "the cpu profile's candidate networks under one time budget (chapter 8's table)",
     "recipe": "variants of the cpu recipe (schedule, AdamW, weight average) over seeds",
     "parallel": "training photos/s: 1 process against N processes under torchrun (chapter 13)",
+    "smp": "the cpu recipe's network against smp's Unet (MobileNetV2, ResNet18) in equal time",
 }
 
 
