@@ -1,13 +1,18 @@
-"""The grouped split: no group on two sides, deterministic, sizes near 70/15/15, manifests."""
+"""The grouped split: no group on two sides, deterministic, sizes near 70/15/15 (large groups in
+train, a warning when the shares cannot hold), manifests, the book's flood split."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import warnings
 from pathlib import Path
 
 import pytest
 
+from unet_tutorial.data.checks import scan_dataset
+from unet_tutorial.data.pairing import DatasetWarning
 from unet_tutorial.data.split import SPLIT_NAMES, grouped_split, read_manifest, write_manifest
 
 IDS = [str(n) for n in range(200)]
@@ -68,3 +73,43 @@ def test_bad_manifest_names_the_file(tmp_path: Path) -> None:
 def test_bad_fractions() -> None:
     with pytest.raises(ValueError, match="summing to 1"):
         grouped_split(IDS, fractions=(0.8, 0.3, 0.1))
+
+
+def test_a_large_group_goes_to_train_and_the_shares_hold() -> None:
+    # 60 of 200 photos near-copies of one scene: in val or test it would be most of the split.
+    big = [str(n) for n in range(20, 80)]
+    for seed in range(10):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DatasetWarning)
+            split = grouped_split(IDS, [big, *GROUPS[2:]], seed=seed)
+        assert set(big) <= set(split.train), seed
+        assert split.sizes() == {"train": 140, "val": 30, "test": 30}, seed
+
+
+def test_a_group_too_large_for_the_shares_is_named_in_a_warning() -> None:
+    big = [str(n) for n in range(160)]
+    with pytest.warns(DatasetWarning) as caught:
+        split = grouped_split(IDS, [big], seed=42)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "160/20/20 photos (80/10/10 %), not about 70/15/15 %" in message
+    assert "the largest holds 160 of the 200 photos (first 0)" in message
+    assert "crop it off" in message and "max_distance" in message
+    assert split.sizes() == {"train": 160, "val": 20, "test": 20}
+    assert split.share_problem() == message
+    assert grouped_split(IDS, GROUPS, seed=42).share_problem() is None
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "flood-area-segmentation"
+
+
+@pytest.mark.skipif(not (SHARED / "Image").is_dir(), reason="no shared dataset copy")
+def test_the_books_flood_split_is_unchanged() -> None:
+    # The book's measurements depend on this split: its 17 groups, sizes and every id.
+    scan = scan_dataset(SHARED, cache_dir=None, warn=False)
+    split = grouped_split([p.id for p in scan.usable], scan.duplicate_groups, seed=42)
+    assert [len(g) for g in scan.duplicate_groups].count(2) == 15
+    assert len(scan.duplicate_groups) == 17
+    assert split.sizes() == {"train": 193, "val": 44, "test": 42}
+    ids = "|".join(",".join(getattr(split, name)) for name in SPLIT_NAMES)
+    assert hashlib.sha1(ids.encode()).hexdigest()[:16] == "c44d9623ff3aa081"

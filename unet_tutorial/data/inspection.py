@@ -3,11 +3,12 @@
 definition of its arguments.
 
 ``inspect [DIR] [--classes N | --color R,G,B=K ...] [--json]`` prints pairs found, orphans,
-excluded pairs with the reason, near-duplicate groups, the split sizes and what the masks hold
-(binary: their kinds and the foreground share; with classes: each class's share of the pixels,
-and values no class explains); ``--json`` prints one JSON object with the keys ``pairs``,
-``usable``, ``excluded``, ``orphans``, ``duplicate_groups``, ``split`` and ``masks`` (plus
-``root``). It exits with 1 when the masks do not fit the segmentation asked for.
+excluded pairs with the reason, near-duplicate groups, the split sizes (with a warning when
+the groups pull a split off its share) and what the masks hold (binary: their kinds and the
+foreground share; with classes: each class's share of the pixels, and values no class
+explains); ``--json`` prints one JSON object with the keys ``pairs``, ``usable``, ``excluded``,
+``orphans``, ``duplicate_groups``, ``split``, ``split_warning`` (``null`` when none) and
+``masks`` (plus ``root``). It exits with 1 when the masks do not fit the segmentation asked for.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ def add_inspect_arguments(parser: argparse.ArgumentParser, *, folder_required: b
     parser.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
 
 
-def print_report(scan: DatasetScan, split_sizes: dict[str, int], seed: int) -> None:
-    """The human-readable report of ``inspect``."""
+def print_report(
+    scan: DatasetScan, split_sizes: dict[str, int], seed: int, split_warning: str | None = None
+) -> None:
+    """The human-readable report of ``inspect`` (``split_warning``: what
+    :meth:`~unet_tutorial.data.split.Split.share_problem` says, if anything)."""
     print(f"dataset: {scan.root}")
     print(f"pairs found: {len(scan.pairs)}  usable: {len(scan.usable)}")
     print(f"orphans: {len(scan.orphans)}")
@@ -67,6 +71,8 @@ def print_report(scan: DatasetScan, split_sizes: dict[str, int], seed: int) -> N
         print("  " + ", ".join(group))
     sizes = ", ".join(f"{name} {count}" for name, count in split_sizes.items())
     print(f"split (grouped by near-duplicates, seed {seed}): {sizes}")
+    if split_warning:
+        print(f"warning: {split_warning}")
 
 
 def inspect_folder(
@@ -98,14 +104,16 @@ def inspect_folder(
     except (DatasetNotFoundError, CorruptFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    split = grouped_split([p.id for p in scan.usable], scan.duplicate_groups, seed=seed)
+    split = grouped_split([p.id for p in scan.usable], scan.duplicate_groups, seed=seed, warn=False)
+    problem = split.share_problem()
     masks = describe_masks(((p.id, p.mask) for p in scan.usable), table, fact_store(cache_dir))
     if as_json:
         report = scan.to_dict(split.sizes())
+        report["split_warning"] = problem
         report["masks"] = masks.to_dict()
         print(json.dumps(report))
     else:
-        print_report(scan, split.sizes(), seed)
+        print_report(scan, split.sizes(), seed, problem)
         for line in masks.lines():
             print(line)
     return 1 if masks.problems() else 0

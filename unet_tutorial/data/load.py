@@ -22,7 +22,7 @@ from unet_tutorial.data.datasets import FloodDataset, SegmentationDataset, Synth
 from unet_tutorial.data.download import DownloadError, download_dataset
 from unet_tutorial.data.locate import DATASET_NAME, default_cache_dir, locate_dataset
 from unet_tutorial.data.classes import ClassTable
-from unet_tutorial.data.pairing import natural_key
+from unet_tutorial.data.pairing import DatasetWarning, natural_key
 from unet_tutorial.data.split import (
     SPLIT_NAMES,
     Split,
@@ -189,6 +189,11 @@ def load_dataset(
         name = "synthetic"
 
     split, manifest_path = _split(everything.ids, groups, seed, manifest, name)
+    problem = split.share_problem()
+    if problem and verbose:
+        notes.append(problem)
+    elif problem:
+        warnings.warn(DatasetWarning(problem), stacklevel=2)
     used = subset_split(split, max_samples, seed)
     train_tf = (
         train_transforms(image_size, shift_scale_rotate=shift_scale_rotate, seed=seed)
@@ -223,7 +228,7 @@ def _split(
                 f"{sorted(unknown, key=natural_key)[:10]}. Delete the manifest to draw a new split."
             )
         return split, Path(manifest)
-    split = grouped_split(ids, groups, seed=seed)
+    split = grouped_split(ids, groups, seed=seed, warn=False)  # load_dataset tells
     if manifest is None:
         return split, None
     path = (

@@ -3,22 +3,32 @@
 Near-duplicate photos form a group and a group goes to one split only, otherwise the test set
 holds copies of training photos and its score is optimistic. The validation split is for early
 stopping and choices; the test split only for the final numbers.
+
+A group larger than :data:`SHARE_TOLERANCE` of the photos could pull a validation or test split
+far past its share, so such groups are placed first, each where the most room is left (train,
+as a rule: a scene seen many times costs training nothing, while it would dominate a small
+test score). When groups still leave a split more than that off its share, :func:`grouped_split`
+warns, naming the largest group and what to do (:meth:`Split.share_problem`).
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from unet_tutorial.data.pairing import natural_key
+from unet_tutorial.data.pairing import DatasetWarning, natural_key
 
 SPLIT_NAMES = ("train", "val", "test")
 DEFAULT_FRACTIONS = (0.7, 0.15, 0.15)
 MANIFEST_VERSION = 1
+#: How far (as a share of all photos) a split may end up from its intended share before
+#: :func:`grouped_split` warns; groups larger than this are placed first.
+SHARE_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,34 @@ class Split:
         """How many of ``groups`` have members in more than one split (leaks)."""
         where = {i: name for name in SPLIT_NAMES for i in getattr(self, name)}
         return sum(len({where[i] for i in g if i in where}) > 1 for g in groups)
+
+    def share_problem(self, tolerance: float = SHARE_TOLERANCE) -> str | None:
+        """What is wrong when a split is more than ``tolerance`` of all photos (and more than one
+        photo) off its intended share, naming the largest group and what to do; else ``None``."""
+        sizes = self.sizes()
+        total = sum(sizes.values())
+        if total == 0:
+            return None
+        off = [
+            abs(sizes[name] - fraction * total) > max(tolerance * total, 1)
+            for name, fraction in zip(SPLIT_NAMES, self.fractions, strict=True)
+        ]
+        if not any(off):
+            return None
+        got = "/".join(str(n) for n in sizes.values())
+        shares = "/".join(f"{100 * n / total:.0f}" for n in sizes.values())
+        wanted = "/".join(f"{100 * f:.0f}" for f in self.fractions)
+        text = f"the split train/val/test is {got} photos ({shares} %), not about {wanted} %"
+        largest = max(self.groups, key=len, default=())
+        if len(largest) <= 1:
+            return text + "."
+        return (
+            f"{text}: near-duplicate groups are kept whole, and the largest holds "
+            f"{len(largest)} of the {total} photos (first {largest[0]}). Look at its photos "
+            "(`python -m unet_tutorial inspect DIR` lists the groups): if they are not copies of "
+            "one scene, a frame, border or background they share makes their fingerprints close; "
+            "crop it off the photos, or group with a smaller max_distance (scan_dataset)."
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -105,19 +143,32 @@ def grouped_split(
     duplicate_groups: Iterable[Sequence[str]] = (),
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
     seed: int = 42,
+    *,
+    warn: bool = True,
 ) -> Split:
     """Split ids into train/val/test with each near-duplicate group kept whole.
 
-    The groups are put in a canonical order, shuffled with ``seed``, then each goes to the split
-    furthest below its target size, so sizes land within one group of the targets. The result
-    depends only on the set of ids, the groups and the seed, not on the order they come in.
+    Groups of more than :data:`SHARE_TOLERANCE` of the ids go first, largest first, each to the
+    split with the most room left below its target (train, unless it is full). The other groups
+    are put in a canonical order, shuffled with ``seed``, then each goes to the split furthest
+    below its target size, so sizes land within one group of the targets. The result depends
+    only on the set of ids, the groups and the seed, not on the order they come in.
+
+    Args:
+        warn: emit a :class:`~unet_tutorial.data.pairing.DatasetWarning` when a split still ends
+            up more than :data:`SHARE_TOLERANCE` off its share (:meth:`Split.share_problem`).
     """
     fractions = _check_fractions(fractions)
     groups = sorted(all_groups(ids, duplicate_groups), key=lambda g: natural_key(g[0]))
-    order = np.random.default_rng(seed).permutation(len(groups))
     total = sum(len(g) for g in groups)
     targets = [f * total for f in fractions]
     chosen: list[list[str]] = [[], [], []]
+    large = [g for g in groups if len(g) > SHARE_TOLERANCE * total]
+    for group in sorted(large, key=len, reverse=True):  # stable: ties keep the canonical order
+        room = [t - len(c) if t > 0 else -np.inf for t, c in zip(targets, chosen, strict=True)]
+        chosen[int(np.argmax(room))].extend(group)
+    groups = [g for g in groups if len(g) <= SHARE_TOLERANCE * total]
+    order = np.random.default_rng(seed).permutation(len(groups))
     for index in order:
         group = groups[index]
         # The split with the largest shortfall relative to its target (ties: train first).
@@ -126,8 +177,14 @@ def grouped_split(
         ]
         chosen[int(np.argmax(gaps))].extend(group)
     train, val, test = (tuple(sorted(c, key=natural_key)) for c in chosen)
-    duplicates = tuple(tuple(g) for g in groups if len(g) > 1)
-    return Split(train, val, test, seed=seed, fractions=fractions, groups=duplicates)
+    duplicates = tuple(
+        tuple(g) for g in sorted(large + groups, key=lambda g: natural_key(g[0])) if len(g) > 1
+    )
+    split = Split(train, val, test, seed=seed, fractions=fractions, groups=duplicates)
+    problem = split.share_problem() if warn else None
+    if problem:
+        warnings.warn(DatasetWarning(problem), stacklevel=2)
+    return split
 
 
 def random_split(
