@@ -11,6 +11,7 @@ BENCHMARKS = {
     "train": "one training epoch end to end: the original way against this package's way",
     "choice": "the cpu profile's candidate networks under one time budget (chapter 8's table)",
     "recipe": "variants of the cpu recipe (schedule, AdamW, weight average) over seeds",
+    "layout": "training steps in the NCHW layout against channels-last, on this machine",
     "parallel": "training photos/s: 1 process against N processes under torchrun (chapter 13)",
     "smp": "the cpu recipe's network against smp's Unet (MobileNetV2, ResNet18) in equal time",
 }

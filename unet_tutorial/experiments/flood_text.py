@@ -54,6 +54,70 @@ def print_choice(choice: Mapping[str, Any]) -> None:
     print("\n".join(choice_lines(choice)))
 
 
+def variant_words(settings: Mapping[str, Any]) -> str:
+    """A recipe variant's settings in words, e.g. ``"constant rate, Adam, weight average 0.99"``."""
+    rate = "cosine decay" if settings["schedule"] == "cosine" else "constant rate"
+    optimiser = (
+        f"AdamW (decay {settings['weight_decay']:g})" if settings["weight_decay"] else "Adam"
+    )
+    average = f"weight average {settings['ema']:g}" if settings["ema"] else "no weight average"
+    return f"{rate}, {optimiser}, {average}"
+
+
+def recipe_lines(result: Mapping[str, Any]) -> list[str]:
+    """What the recipe measurement chose and by how much, against the recipe before it and the
+    spread between seeds (see :mod:`unet_tutorial.experiments.recipe_choice`)."""
+    summary, chosen = result["summary"], result["chosen"]
+    best = summary[chosen]
+    lines = [
+        f"chosen on validation IoU: {chosen} ({variant_words(result['variants'][chosen])})",
+    ]
+    if "before" in summary and chosen != "before":
+        before = summary["before"]
+        for key, label in (("val_iou", "validation IoU"), ("test_iou", "test IoU")):
+            gain = best[key]["mean"] - before[key]["mean"]
+            spread = max(
+                before[key]["max"] - before[key]["min"], best[key]["max"] - best[key]["min"]
+            )
+            lines.append(
+                f"  {label}: {best[key]['mean']:.3f} against {before[key]['mean']:.3f} before "
+                f"({gain:+.3f}; one variant's seeds lie up to {spread:.3f} apart)"
+            )
+        lines.append(
+            f"  validation IoU jitter: {best['val_jitter']['mean']:.3f} against "
+            f"{before['val_jitter']['mean']:.3f} before"
+        )
+    flip = best["test_iou_flip"]["mean"] - best["test_iou"]["mean"]
+    lines.append(
+        f"flip test-time augmentation on the chosen variant: test IoU "
+        f"{best['test_iou_flip']['mean']:.3f} against {best['test_iou']['mean']:.3f} "
+        f"({flip:+.3f})"
+    )
+    return lines
+
+
+def print_recipe(result: Mapping[str, Any]) -> None:
+    """Print :func:`recipe_lines`."""
+    print("\n".join(recipe_lines(result)))
+
+
+def load_recipe() -> dict[str, Any]:
+    """The recipe measurement the package ships
+    (:func:`unet_tutorial.experiments.recipe_choice.load_recipe`)."""
+    from unet_tutorial.experiments.recipe_choice import load_recipe as shipped
+
+    return shipped()
+
+
+def variants_table(result: Mapping[str, Any]) -> Any:
+    """The variants of the recipe measurement as a displayable HTML table."""
+    from IPython.display import HTML
+
+    from unet_tutorial.report.tables import variants_table as table
+
+    return HTML(table(result))
+
+
 def load_choice() -> dict[str, Any]:
     """The model-choice measurement the package ships
     (:func:`unet_tutorial.experiments.model_choice.load_choice`)."""

@@ -97,9 +97,7 @@ def measure(
         purpose={"experiment": "recipe", "variant": variant},
         **settings,
     )
-    run = train_run(
-        spec, data, f"recipe-{variant}-seed{seed}", replace_changed=True, verbose=False
-    )
+    run = train_run(spec, data, f"recipe-{variant}-seed{seed}", replace_changed=True, verbose=False)
     model = run.model.eval()
     flipped = evaluate_native(FlipAverage(model), data.test, device="cpu")
     row = {
@@ -116,7 +114,8 @@ def measure(
     }
     if verbose:
         print(
-            f"{variant:>12} seed {seed}: {row['epochs_run']} epochs ({row['train_seconds']:.0f} s), "
+            f"{variant:>12} seed {seed}: {row['epochs_run']} epochs "
+            f"({row['train_seconds']:.0f} s), "
             f"kept {row['best_epoch']}: val IoU {row['val_iou']:.3f}, test IoU "
             f"{row['test_iou']:.3f} (flip {row['test_iou_flip']:.3f}), "
             f"jitter {row['val_jitter']:.3f}",
@@ -125,26 +124,35 @@ def measure(
     return row
 
 
+def chosen_variant(summary: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
+    """The variant with the best mean validation IoU (ties: the first)."""
+    if not summary:
+        raise ValueError("no variant was measured.")
+    return max(summary, key=lambda name: summary[name]["val_iou"]["mean"])
+
+
 def run_recipe(
-    variants: Sequence[str] = tuple(VARIANTS),
-    seeds: Sequence[int] = SEEDS,
+    plan: Mapping[str, Sequence[int]],
     *,
     base: Profile | None = None,
     root: str | None = None,
     verbose: bool = True,
 ) -> dict[str, Any]:
-    """Measure every variant from every seed; the result as a JSON-ready dict."""
+    """Measure every variant of ``plan`` (a name of :data:`VARIANTS` → its seeds); the result
+    as a JSON-ready dict."""
     from unet_tutorial.data import load_flood_data
 
-    unknown = [name for name in variants if name not in VARIANTS]
+    unknown = [name for name in plan if name not in VARIANTS]
     if unknown:
         raise ValueError(f"unknown variants {unknown}; choose among {list(VARIANTS)}.")
+    if not plan or not all(plan.values()):
+        raise ValueError("give every variant at least one seed.")
     base = base or PROFILES["cpu"]
     began = time.perf_counter()
     data = load_flood_data(base, root=root, verbose=False)
     rows = [
         measure(name, VARIANTS[name], seed, data, base, verbose=verbose)
-        for name in variants
+        for name, seeds in plan.items()
         for seed in seeds
     ]
     summary = {
@@ -152,35 +160,41 @@ def run_recipe(
             key: summarize([r for r in rows if r["variant"] == name], key)
             for key in ("val_iou", "test_iou", "test_iou_flip", "val_jitter", "train_seconds")
         }
-        for name in variants
+        for name in plan
     }
-    plan = base.training
+    recipe = base.training
     return {
-        "command": f"{COMMAND} --variants {' '.join(variants)} --seeds "
-        + " ".join(str(s) for s in seeds),
+        "command": f"{COMMAND} --variants "
+        + " ".join(f"{name}:{','.join(str(s) for s in seeds)}" for name, seeds in plan.items()),
         "date": datetime.date.today().isoformat(),
         "machine": {
             "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "torch": torch.__version__,
             "processor": platform.processor() or platform.machine(),
+            "device": "cpu",
         },
         "dataset": dataset_name(data),
         "dataset_source": data.source,
         "split": data.sizes(),
-        "network": {"model": plan.model, "width": plan.width, "image_size": base.image_size},
+        "network": {
+            "model": recipe.model,
+            "width": recipe.width,
+            "image_size": base.image_size,
+        },
         "common": {
-            "loss": plan.loss,
-            "lr": plan.lr,
-            "epochs": plan.epochs,
-            "patience": plan.patience,
-            "min_epochs": plan.min_epochs,
+            "loss": recipe.loss,
+            "lr": recipe.lr,
+            "epochs": recipe.epochs,
+            "patience": recipe.patience,
+            "min_epochs": recipe.min_epochs,
             "batch_size": base.batch_size,
         },
-        "variants": {name: VARIANTS[name] for name in variants},
-        "seeds": list(seeds),
+        "variants": {name: VARIANTS[name] for name in plan},
+        "seeds": sorted({seed for seeds in plan.values() for seed in seeds}),
         "rows": rows,
         "summary": summary,
+        "chosen": chosen_variant(summary),
         "total_seconds": round(time.perf_counter() - began, 1),
     }
 

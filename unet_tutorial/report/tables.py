@@ -128,6 +128,46 @@ def choice_table(result: Mapping[str, Any]) -> str:
     return html_table(header, rows)
 
 
+def _spread(values: Mapping[str, float], digits: int = 3) -> str:
+    """``mean (min–max)``; the mean alone for one value."""
+    if values["min"] == values["max"]:
+        return f"{values['mean']:.{digits}f}"
+    return f"{values['mean']:.{digits}f} ({values['min']:.{digits}f}–{values['max']:.{digits}f})"
+
+
+def variants_table(result: Mapping[str, Any]) -> str:
+    """A recipe measurement (:mod:`unet_tutorial.experiments.recipe_choice`) as an HTML table:
+    one row per variant, each score the mean over its seeds with the lowest and highest in
+    brackets, the chosen variant marked."""
+    header = [
+        "variant",
+        "seeds",
+        "best val IoU",
+        "test IoU",
+        "test IoU, flip TTA",
+        "val IoU jitter",
+        "training seconds",
+    ]
+    rows = []
+    for name, summary in result["summary"].items():
+        label = html.escape(name)
+        if name == result["chosen"]:
+            label = f"<strong>{label} (chosen)</strong>"
+        seeds = [str(row["seed"]) for row in result["rows"] if row["variant"] == name]
+        rows.append(
+            [
+                label,
+                ", ".join(seeds),
+                _spread(summary["val_iou"]),
+                _spread(summary["test_iou"]),
+                _spread(summary["test_iou_flip"]),
+                _spread(summary["val_jitter"]),
+                _spread(summary["train_seconds"], 0),
+            ]
+        )
+    return html_table(header, rows)
+
+
 def plans_table(*profiles: Any) -> str:
     """The flood segmenter's training plans of several profiles side by side, one column per
     profile (the rows of :func:`unet_tutorial.report.text.plan_summary`)."""

@@ -35,8 +35,9 @@ def side_by_side(columns: Mapping[str, Mapping[str, str]]) -> str:
 
 
 def describe_measurement(result: Mapping[str, Any]) -> str:
-    """A few lines saying how, where and on what a model-choice measurement was made (see
-    :mod:`unet_tutorial.experiments.model_choice`)."""
+    """A few lines saying how, where and on what a model-choice or recipe measurement was made
+    (see :mod:`unet_tutorial.experiments.model_choice` and
+    :mod:`~unet_tutorial.experiments.recipe_choice`)."""
     machine = result["machine"]
     split = "/".join(str(n) for n in result["split"].values())
     data = (
@@ -48,11 +49,14 @@ def describe_measurement(result: Mapping[str, Any]) -> str:
         [
             f"measured on {result['date']} with:",
             f"  {result['command']}",
-            f"machine: {machine['cpu_count']} {machine['processor']} cores ({machine['device']}), "
+            f"machine: {machine['cpu_count']} {machine['processor']} cores "
+            f"({machine.get('device', 'cpu')}), "
             f"torch {machine['torch']}",
             f"data: {data},",
             f"  split {split} (train/val/test)",
-            f"budget: {result['budget_seconds']:.0f} s of training per candidate",
+            f"budget: {result['budget_seconds']:.0f} s of training per candidate"
+            if "budget_seconds" in result
+            else f"seeds: {', '.join(str(seed) for seed in result['seeds'])}",
         ]
     )
 
@@ -80,6 +84,12 @@ def plan_summary(profile: Any) -> dict[str, str]:
         "loss": plan.loss,
         "learning rate": f"{plan.lr:.0e}"
         + (", cosine decay" if plan.schedule == "cosine" else ", constant"),
+        "optimiser": f"AdamW, weight decay {plan.weight_decay:g}"
+        if plan.weight_decay > 0
+        else "Adam",
+        "weight average": f"moving average, decay {plan.ema:g} per step (validated and kept)"
+        if plan.ema > 0
+        else "none (the latest weights are validated and kept)",
         "max epochs": str(plan.epochs),
         "early stopping": f"{plan.monitor}, patience {plan.patience}, from epoch {plan.min_epochs}",
         "fine-tuning": (f"{blocks} unfrozen, " if vgg else "")

@@ -152,9 +152,7 @@ def weight_average(model: nn.Module, decay: float) -> AveragedModel | None:
     """
     if decay == 0:
         return None
-    return AveragedModel(
-        model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True
-    )
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 @dataclass
@@ -221,9 +219,7 @@ def fit(
         if before_epoch is not None:
             before_epoch(epoch)
         update = None if averaged is None else lambda _: averaged.update_parameters(model)
-        train_loss = train_one_epoch(
-            model, train_loader, loss_fn, optimizer, scaler, update
-        )
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, scaler, update)
         scored = model if averaged is None else averaged.module
         val = evaluate(scored, val_loader, loss_fn, threshold)
         record = {

@@ -94,9 +94,7 @@ def make_adam(
     try:
         return kind(trainable, lr=lr, weight_decay=weight_decay, fused=True)
     except (RuntimeError, TypeError, ValueError):  # older PyTorch: no fused Adam on this device
-        return kind(
-            trainable, lr=lr, weight_decay=weight_decay, foreach=device.type == "cuda"
-        )
+        return kind(trainable, lr=lr, weight_decay=weight_decay, foreach=device.type == "cuda")
 
 
 def prepare_training(model: nn.Module, device: torch.device) -> nn.Module:

@@ -159,9 +159,7 @@ class TrainConfig:
         if not 0 <= self.weight_decay < 1:
             raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}.")
         if not 0 <= self.ema < 1:
-            raise ValueError(
-                f"ema must be in [0, 1) (0: no weight average), got {self.ema}."
-            )
+            raise ValueError(f"ema must be in [0, 1) (0: no weight average), got {self.ema}.")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values (for checkpoints and ``metrics.json``)."""
