@@ -17,6 +17,7 @@ from unet_tutorial.evaluation import native_cases
 from unet_tutorial.models import model_from_spec
 from unet_tutorial.profiles import PROFILES
 from unet_tutorial.runs import METRICS_FORMAT
+from unet_tutorial.training.checkpoint import load_checkpoint
 from unet_tutorial.training.trainer import TrainConfig, Trainer
 
 SPEC = {"name": "attention_unet", "kwargs": {"num_classes": 1, "base_channels": 2}}
@@ -151,6 +152,17 @@ def test_train_command_writes_a_run_in_the_pipeline_schema(tiny_profile) -> None
     assert scores == {"iou", "dice", "precision", "recall", "pixel_accuracy"}
     assert sum(len(ids) for ids in metrics["split"].values()) == 9
     assert (tiny_profile / "training.gif").is_file()
+
+
+def test_train_takes_the_weight_average_and_decay(tiny_profile, tmp_path) -> None:
+    out = tmp_path / "averaged"
+    args = ["train", "--profile", "tiny", "--ema", "0.9", "--weight-decay", "0.01"]
+    assert main([*args, "--out", str(out)]) == 0
+    settings = json.loads((out / "metrics.json").read_text())["settings"]
+    assert settings["ema"] == 0.9 and settings["weight_decay"] == 0.01
+    best = load_checkpoint(out / "best.pt")
+    assert best["averaged_steps"] > 0 and "trained" in best
+    assert main([*args[:-4], "--ema", "1.5", "--out", str(tmp_path / "x")]) == 2
 
 
 def test_train_twice_keeps_the_first_run(tiny_profile, capsys) -> None:

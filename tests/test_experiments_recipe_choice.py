@@ -8,18 +8,19 @@ import json
 
 import pytest
 
+from tools.bench.recipe import parse_plan
 from unet_tutorial.experiments.flood_text import recipe_lines, variant_words
 from unet_tutorial.experiments.recipe_choice import (
     VARIANTS,
     chosen_variant,
     jitter,
+    load_recipe,
     run_recipe,
     summarize,
 )
 from unet_tutorial.profiles import PROFILES
 from unet_tutorial.report.tables import variants_table
 from unet_tutorial.report.text import describe_measurement
-from tools.bench.recipe import parse_plan
 
 
 def test_jitter_is_the_mean_step_over_the_second_half() -> None:
@@ -105,8 +106,33 @@ def test_the_lines_compare_the_chosen_variant_with_the_recipe_before() -> None:
     }
     lines = recipe_lines(result)
     assert lines[0] == "chosen on validation IoU: ema (constant rate, Adam, weight average 0.99)"
-    assert "test IoU: 0.850 against 0.830 before (+0.020; one variant's seeds lie up to 0.030" in (
-        lines[2]
+    assert (
+        "test IoU: 0.850 against 0.830 before (+0.020; one variant's seeds lie up to 0.030"
+        in (lines[2])
     )
     assert lines[-1].endswith("test IoU 0.855 against 0.850 (+0.005)")
-    assert variant_words(VARIANTS["adamw"]) == "constant rate, AdamW (decay 0.0001), no weight average"
+    words = variant_words(VARIANTS["adamw"])
+    assert words == "constant rate, AdamW (decay 0.0001), no weight average"
+
+
+def test_the_shipped_measurement_is_how_the_cpu_profile_trains() -> None:
+    result = load_recipe()
+    cpu = PROFILES["cpu"]
+    assert result["chosen"] == chosen_variant(result["summary"])
+    chosen = result["variants"][result["chosen"]]
+    assert chosen == {
+        "schedule": cpu.training.schedule,
+        "weight_decay": cpu.training.weight_decay,
+        "ema": cpu.training.ema,
+    }, "the cpu profile must train with the variant the shipped measurement chose"
+    assert result["network"] == {
+        "model": cpu.training.model,
+        "width": cpu.training.width,
+        "image_size": cpu.image_size,
+    }, "the shipped measurement trained another network: run the benchmark again"
+    assert result["common"]["lr"] == cpu.training.lr
+    assert result["common"]["epochs"] == cpu.training.epochs
+    assert result["common"]["patience"] == cpu.training.patience
+    assert "before" in result["summary"] and len(result["summary"][result["chosen"]]) > 0
+    for row in result["rows"]:
+        assert result["variants"][row["variant"]] == VARIANTS[row["variant"]]

@@ -29,10 +29,11 @@ from unet_tutorial.training.step import (
 CPU = torch.device("cpu")
 
 
-def test_cpu_keeps_nchw_float32() -> None:
-    assert memory_format_for(CPU) is torch.contiguous_format
+def test_cpu_is_channels_last_float32() -> None:
+    assert memory_format_for(CPU) is torch.channels_last
     assert autocast_dtype(CPU) is None and make_grad_scaler(CPU) is None
     assert memory_format_for(torch.device("cuda")) is torch.channels_last
+    assert memory_format_for(torch.device("meta")) is torch.contiguous_format
 
 
 def test_keep_freed_memory_applies_on_linux_glibc() -> None:

@@ -9,8 +9,9 @@
 ``train`` without any setting runs the book's recipe for the profile (chapters 8-9: both
 stages, the run in ``data/runs/<profile>-<dataset>-<stage>/``, reused by the chapters). Any
 setting (``--model``, ``--image-size``, ``--width``, ``--epochs``, ``--batch-size``, ``--lr``,
-``--loss``, ``--patience``, ``--classes``, ``--pretrained``, ``--out``) trains one stage with
-those settings, the profile filling in the rest, in ``--out`` (default ``runs/<model>-<data>``);
+``--loss``, ``--patience``, ``--ema``, ``--weight-decay``, ``--classes``, ``--pretrained``,
+``--out``) trains one stage with those settings, the profile filling in the rest, in ``--out``
+(default ``runs/<model>-<data>``);
 so does a dataset folder holding a ``classes.json`` (see :mod:`unet_tutorial.runs`). Run twice,
 ``train`` reuses a finished run with the same settings and refuses one with other settings
 (naming them) unless ``--overwrite``: nothing a run wrote is replaced without it.
@@ -63,6 +64,8 @@ SETTINGS = (
     "lr",
     "loss",
     "patience",
+    "ema",
+    "weight_decay",
     "classes",
     "color",
     "pretrained",
@@ -97,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="Adam's learning rate")
     train.add_argument("--loss", choices=LOSS_NAMES, help="bce* binary, ce* multi-class")
     train.add_argument("--patience", type=int, help="early stopping: epochs without progress")
+    train.add_argument(
+        "--ema",
+        type=float,
+        metavar="DECAY",
+        help="moving average of the weights, validated and kept (0: none; default: the profile's)",
+    )
+    train.add_argument(
+        "--weight-decay", type=float, help="AdamW's weight decay (0: Adam; default: the profile's)"
+    )
     add_class_options(train)
     train.add_argument(
         "--pretrained",
@@ -353,6 +365,8 @@ def train_settings_command(args: argparse.Namespace) -> int:
             lr=args.lr,
             loss=args.loss,
             patience=args.patience,
+            ema=args.ema,
+            weight_decay=args.weight_decay,
         )
     except ValueError as error:
         return _error(str(error))

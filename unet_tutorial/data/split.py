@@ -59,14 +59,14 @@ class Split:
         return sum(len({where[i] for i in g if i in where}) > 1 for g in groups)
 
     def share_problem(self, tolerance: float = SHARE_TOLERANCE) -> str | None:
-        """What is wrong when a split is more than ``tolerance`` of all photos (and more than one
-        photo) off its intended share, naming the largest group and what to do; else ``None``."""
+        """What is wrong when a split is more than ``tolerance`` of all photos (and more than two
+        photos: rounding on a handful) off its intended share, naming the largest group and what to do; else ``None``."""
         sizes = self.sizes()
         total = sum(sizes.values())
         if total == 0:
             return None
         off = [
-            abs(sizes[name] - fraction * total) > max(tolerance * total, 1)
+            abs(sizes[name] - fraction * total) > max(tolerance * total, 2)
             for name, fraction in zip(SPLIT_NAMES, self.fractions, strict=True)
         ]
         if not any(off):
@@ -148,10 +148,11 @@ def grouped_split(
 ) -> Split:
     """Split ids into train/val/test with each near-duplicate group kept whole.
 
-    Groups of more than :data:`SHARE_TOLERANCE` of the ids go first, largest first, each to the
-    split with the most room left below its target (train, unless it is full). The other groups
-    are put in a canonical order, shuffled with ``seed``, then each goes to the split furthest
-    below its target size, so sizes land within one group of the targets. The result depends
+    Groups of more than :data:`SHARE_TOLERANCE` of the ids (and more than two) go first,
+    largest first, each to the split with the most room left below its target (train, unless
+    it is full). The other groups are put in a canonical order, shuffled with ``seed``, then
+    each goes to the split furthest below its target size, so sizes land within one group of
+    the targets. The result depends
     only on the set of ids, the groups and the seed, not on the order they come in.
 
     Args:
@@ -163,11 +164,13 @@ def grouped_split(
     total = sum(len(g) for g in groups)
     targets = [f * total for f in fractions]
     chosen: list[list[str]] = [[], [], []]
-    large = [g for g in groups if len(g) > SHARE_TOLERANCE * total]
+    # A pair is never "large": on a handful of photos 5 % is less than one.
+    limit = max(SHARE_TOLERANCE * total, 2)
+    large = [g for g in groups if len(g) > limit]
     for group in sorted(large, key=len, reverse=True):  # stable: ties keep the canonical order
         room = [t - len(c) if t > 0 else -np.inf for t, c in zip(targets, chosen, strict=True)]
         chosen[int(np.argmax(room))].extend(group)
-    groups = [g for g in groups if len(g) <= SHARE_TOLERANCE * total]
+    groups = [g for g in groups if len(g) <= limit]
     order = np.random.default_rng(seed).permutation(len(groups))
     for index in order:
         group = groups[index]

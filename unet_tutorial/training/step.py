@@ -41,8 +41,9 @@ def model_device(model: nn.Module) -> torch.device:
 
 
 def memory_format_for(device: torch.device) -> torch.memory_format:
-    """Channels-last on CUDA (faster convolutions there), the default NCHW layout elsewhere."""
-    if device.type == "cuda":
+    """Channels-last on CUDA and on the CPU, where the convolutions read it faster (measured by
+    ``python -m tools.bench layout``); the default NCHW layout on other devices."""
+    if device.type in ("cuda", "cpu"):
         return torch.channels_last
     return torch.contiguous_format
 
