@@ -12,7 +12,7 @@ from PIL import Image
 
 from unet_tutorial.data.cache import DecodedCache
 from unet_tutorial.data.datasets import FloodDataset, FolderDataset, make_loader
-from unet_tutorial.data.load import load_flood_data, subset_split
+from unet_tutorial.data.load import load_flood_data, short_warnings, subset_split
 from unet_tutorial.data.locate import DATA_ENV_VAR
 from unet_tutorial.data.pairing import DatasetWarning, Pair
 from unet_tutorial.data.split import grouped_split
@@ -130,6 +130,37 @@ def test_load_real_folder_splits_and_subsets(
     reused = load_flood_data(get_profile("smoke").replace(image_size=16), manifest=data.manifest)
     assert reused.split == data.split
     assert sum(reused.sizes().values()) == 16  # smoke's max_samples
+
+
+def test_load_prints_short_warnings_naming_the_files_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Orphans and excluded pairs are counted and named by id, one short line each, with where
+    to find the reasons; the per-file reasons themselves are not printed."""
+    monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
+    root = tmp_path / "flood"
+    (root / "Image").mkdir(parents=True)
+    (root / "Mask").mkdir()
+    rng = np.random.default_rng(0)
+    for n in range(24):
+        pixels = Image.fromarray(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8))
+        pixels.resize((40, 30), Image.Resampling.BICUBIC).save(root / "Image" / f"{n}.jpg")
+        if n < 12:  # 12-23: photos without a mask
+            size = (20, 30) if n in (3, 7) else (40, 30)  # 3 and 7: a mask of another size
+            Image.new("L", size, 255 * (n % 2)).save(root / "Mask" / f"{n}.png")
+    monkeypatch.setenv(DATA_ENV_VAR, str(root))
+    data = load_flood_data(get_profile("smoke").replace(image_size=16, max_samples=None))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == (
+        "warning: 12 orphans left out (a file or a metadata.csv row without its partner): "
+        "12, 13, 14, 15, 16, 17, 18, 19, 20, 21 and 2 more"
+    )
+    assert lines[2].startswith("warning: 2 pairs excluded: 3, 7 (2 with a mask of another size")
+    assert "unet_tutorial inspect" in lines[3] and len(lines) == 4
+    assert max(len(line) for line in lines[1:]) < 160
+    assert "has no mask" in data.scan.orphans[0].reason  # the reasons stay with the data
+    # a warning of another kind is printed whole, and no pointer to reasons is added for it
+    assert short_warnings(data.scan, ["something else"]) == ["warning: something else"]
 
 
 def test_subset_split_keeps_splits_disjoint() -> None:

@@ -60,11 +60,23 @@ def test_curves_plot_every_variant() -> None:
 
 
 def test_gradient_through_depth_plot() -> None:
-    norms = {"plain": [1, 0.1, 0.01], "residual": [1, 1, 1], "plain, He init": [1, 0.9, 1.1]}
+    norms = {
+        "plain": [1, 1e-3, 1e-9],
+        "residual": [1, 1, 1],
+        "plain + BN": [1, 2, 8],
+        "plain, He init": [1, 0.9, 1.1],
+    }
     fig = plot_gradient_through_depth([1, 2, 4], norms)
     lines = fig.axes[0].lines
-    assert len(lines) == 3
-    assert [line.get_linestyle() for line in lines] == ["-", "-", ":"]
+    assert len(lines) == 4
+    assert [line.get_linestyle() for line in lines] == ["-", "-", "--", ":"]
+    assert [line.get_marker() for line in lines] == ["o", "o", "s", "^"]
+    assert lines[0].get_color() != lines[1].get_color()  # plain grey, residual blue
+    # the right panel zooms on the norms that did not vanish: 0.9 to 8, not down to 1e-9
+    low, high = fig.axes[1].get_ylim()
+    assert 0.5 < low < 0.9 and 8 < high < 13
+    assert fig.axes[0].get_ylim()[0] < 1e-9
+    assert [text.get_text() for text in fig.legends[0].get_texts()] == list(norms)
     plt.close(fig)
 
 

@@ -116,3 +116,22 @@ def test_result_grid_and_curves_draw() -> None:
     plt.close(fig)
     with pytest.raises(ValueError, match="same positive number"):
         plot_results(images, truths[:1], predictions)
+
+
+def test_result_grid_rows_follow_each_photo_and_text_is_legible() -> None:
+    """Each row is as tall as its own photo (a portrait photo does not pad the wide rows), and the
+    labels are at least 12 points in the 10-inch figure (about 11 px in the book's column)."""
+    shapes = [(30, 60), (60, 40)]  # a wide photo (1:2), then a portrait one (3:2)
+    images = [np.zeros((*shape, 3)) for shape in shapes]
+    masks = [np.zeros(shape, bool) for shape in shapes]
+    fig = plot_results(images, masks, masks, titles=["7\nIoU 0.50", "8\nIoU 0.90"])
+    fig.canvas.draw()
+    wide, tall = (fig.axes[4 * row].get_window_extent() for row in range(2))
+    assert wide.height / wide.width == pytest.approx(0.5, rel=0.02)
+    assert tall.height / tall.width == pytest.approx(1.5, rel=0.02)
+    # no blank band: the figure is its two rows plus at most 1.6 inches of titles, gaps, legend
+    assert fig.get_figheight() * fig.dpi < wide.height + tall.height + 1.6 * fig.dpi
+    assert fig.axes[0].yaxis.label.get_fontsize() >= 12
+    assert fig.axes[0].title.get_fontsize() >= 12
+    assert min(text.get_fontsize() for text in fig.legends[0].get_texts()) >= 12
+    plt.close(fig)

@@ -18,11 +18,11 @@ import numpy as np
 
 from unet_tutorial.data.cache import DecodedCache
 from unet_tutorial.data.checks import DatasetScan, scan_dataset
+from unet_tutorial.data.classes import ClassTable
 from unet_tutorial.data.datasets import FloodDataset, SegmentationDataset, SyntheticFloodDataset
 from unet_tutorial.data.download import DownloadError, download_dataset
 from unet_tutorial.data.locate import DATASET_NAME, default_cache_dir, locate_dataset
-from unet_tutorial.data.classes import ClassTable
-from unet_tutorial.data.pairing import DatasetWarning, natural_key
+from unet_tutorial.data.pairing import DatasetWarning, Problem, natural_key, summarize
 from unet_tutorial.data.split import (
     SPLIT_NAMES,
     Split,
@@ -149,7 +149,8 @@ def load_dataset(
         manifest: split manifest: ``"default"`` writes ``data/splits/<dataset>-seed<seed>.json``;
             an existing file given here is read and reused; ``None`` writes nothing.
         synthetic: use the synthetic scenes even when real data is there.
-        verbose: print the description and any dataset warnings (to stdout).
+        verbose: print the description and any dataset warnings (to stdout, shortened by
+            :func:`short_warnings`).
         classes: a class table for multi-class masks (:mod:`unet_tutorial.data.classes`); the
             masks then hold class indices. Without real data, the synthetic scenes with their
             three classes (other, water, building) are used, which needs a 3-class table.
@@ -211,9 +212,62 @@ def load_dataset(
     data = FloodData(train, val, test, source, description, split, scan, everything, manifest_path)
     if verbose:
         print(description)
-        for note in notes:
-            print(f"warning: {note}")
+        for line in short_warnings(scan, notes):
+            print(line)
     return data
+
+
+#: How many ids a warning of :func:`short_warnings` names before "and N more".
+SHOWN_IDS = 10
+
+
+def _ids(problems: list[Problem]) -> str:
+    shown = ", ".join(p.id for p in problems[:SHOWN_IDS])
+    more = f" and {len(problems) - SHOWN_IDS} more" if len(problems) > SHOWN_IDS else ""
+    return shown + more
+
+
+def short_warnings(scan: DatasetScan | None, notes: list[str]) -> list[str]:
+    """What :func:`load_dataset` prints about the files it leaves out: a line per kind of problem.
+
+    The dataset check warns once for the orphans and once for the excluded pairs, each warning
+    giving every file's reason, which makes lines of hundreds of characters on the Kaggle data.
+    Here those two become their count and ids (the excluded pairs with how many have a mask of
+    another size than their photo), and a last line says where the reasons are: ``python -m
+    unet_tutorial inspect`` or the data's ``scan``. Any other warning is kept whole.
+
+    Args:
+        scan: the dataset check (``None`` for the synthetic scenes: no files, no warnings).
+        notes: the messages of the warnings the check gave.
+    """
+    if scan is None:
+        return [f"warning: {note}" for note in notes]
+    orphans = summarize(scan.orphans, "orphans left out")
+    excluded = summarize(scan.excluded, "pairs excluded")
+    mismatched = sum("differs from image size" in p.reason for p in scan.excluded)
+    lines, shortened = [], False
+    for note in notes:
+        if scan.orphans and note.startswith(orphans):
+            note = (
+                f"{len(scan.orphans)} orphans left out (a file or a metadata.csv row without "
+                f"its partner): {_ids(scan.orphans)}"
+            )
+            shortened = True
+        elif scan.excluded and note.startswith(excluded):
+            note = f"{len(scan.excluded)} pairs excluded: {_ids(scan.excluded)}"
+            if mismatched:
+                note += (
+                    f" ({mismatched} with a mask of another size than the photo: label "
+                    "errors; include_mismatched=True keeps them)"
+                )
+            shortened = True
+        lines.append(f"warning: {note}")
+    if shortened:
+        lines.append(
+            "  the reasons: `python -m unet_tutorial inspect FOLDER`, or the loaded data's "
+            "scan.orphans and scan.excluded"
+        )
+    return lines
 
 
 def _split(
@@ -264,9 +318,9 @@ def _describe(
     sized_by = f" ({label})" if label else ""
     if scan is not None:
         head = (
-            f"Dataset: real photos ({root.name}): {len(scan.pairs)} pairs found, {len(scan.usable)} "
-            f"usable, {len(scan.excluded)} excluded, {len(scan.orphans)} orphans, "
-            f"{len(scan.duplicate_groups)} near-duplicate groups"
+            f"Dataset: real photos ({root.name}): {len(scan.pairs)} pairs found, "
+            f"{len(scan.usable)} usable, {len(scan.excluded)} excluded, "
+            f"{len(scan.orphans)} orphans, {len(scan.duplicate_groups)} near-duplicate groups"
         )
     else:
         head = f"Dataset: embedded synthetic flood scenes{_NOT_FOUND}"

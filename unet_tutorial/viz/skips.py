@@ -243,28 +243,55 @@ def plot_skip_curves(runs: Mapping[str, Any], window: int | None = None) -> Figu
     return fig
 
 
+#: Below this gradient norm a stack has lost its gradient: :func:`plot_gradient_through_depth`'s
+#: right panel shows the norms above it.
+VANISHED = 1e-2
+
+
+def _depth_style(label: str) -> dict[str, Any]:
+    """Line style of a setting of the depth demo: colour for the addition (blue residual, grey
+    plain, as in the chapter's other figures), line and marker for what else is set."""
+    color = VARIANT_COLORS["add"] if "residual" in label else VARIANT_COLORS["none"]
+    if "BN" in label:
+        line, marker = "--", "s"
+    elif "He" in label:
+        line, marker = ":", "^"
+    else:
+        line, marker = "-", "o"
+    return {"color": color, "linestyle": line, "marker": marker, "markersize": 7, "linewidth": 2}
+
+
 def plot_gradient_through_depth(
     depths: Sequence[int], norms: Mapping[str, Sequence[float]]
 ) -> Figure:
     """Gradient norm reaching the input of stacks of blocks against the number of blocks.
 
+    Two panels with log-scaled norms: every setting over its whole range (left), and the norms
+    above :data:`VANISHED` (right), where the settings that keep their gradient would otherwise
+    lie on top of each other. A legend below names each setting.
+
     Args:
         depths: the stack depths (x axis).
         norms: ``{label: one norm per depth}``, e.g. from
             :func:`unet_tutorial.analysis.gradients.gradient_through_depth`; labels containing
-            "residual" are drawn in blue, others in grey, those containing "BN" dashed and
-            those containing "He" dotted.
+            "residual" are drawn in blue, others in grey; those containing "BN" dashed with
+            squares, those containing "He" dotted with triangles, the rest solid with circles.
     """
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    for label, values in norms.items():
-        color = VARIANT_COLORS["add"] if "residual" in label else VARIANT_COLORS["none"]
-        style = "--" if "BN" in label else ":" if "He" in label else "-"
-        ax.plot(depths, values, marker="o", linestyle=style, color=color, label=label)
-    ax.set_yscale("log")
-    ax.set(
-        xlabel="blocks stacked", ylabel="gradient norm at the input", title="gradient at the input"
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+    kept = [v for values in norms.values() for v in values if v >= VANISHED]
+    for ax in axes:
+        for label, values in norms.items():
+            ax.plot(depths, values, label=label, **_depth_style(label))
+        ax.set_yscale("log")
+        ax.set_xticks(list(depths))
+        ax.set(xlabel="blocks stacked")
+        ax.grid(alpha=0.3)
+    axes[0].set(ylabel="gradient norm at the input", title="every setting")
+    axes[1].set_title(f"zoomed: norms above {VANISHED:g}")
+    if kept:
+        axes[1].set_ylim(min(kept) / 1.5, max(kept) * 1.5)
+    handles, labels = axes[0].get_legend_handles_labels()
+    rows = 2 if len(labels) > 3 else 1
+    fig.legend(handles, labels, loc="lower center", ncol=-(-len(labels) // rows), frameon=False)
+    fig.tight_layout(rect=(0, (0.1 + 0.25 * rows) / fig.get_figheight(), 1, 1))
     return fig

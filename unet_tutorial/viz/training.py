@@ -262,6 +262,11 @@ def error_overlay(
     return rgb.round().astype(np.uint8)
 
 
+#: Font sizes (points) of the result grid: its 10-inch figure is shown about 6.6 inches wide in
+#: the book's text column, so these come out at about 11-13 screen pixels there.
+RESULT_FONT = {"header": 14, "label": 13, "legend": 13}
+
+
 def plot_results(
     images: Sequence[Any],
     truths: Sequence[Any],
@@ -275,8 +280,10 @@ def plot_results(
     Args:
         images: display images ``H×W×3`` (sizes may differ between rows).
         truths, predictions: the matching ``H×W`` 0/1 masks.
-        titles: a label per row (e.g. the sample id and its IoU), shown left of the photo.
-        row_height: inches per row; by default the tallest photo's height at a column's width.
+        titles: a label per row (e.g. the sample id and its IoU, on two lines), shown left of
+            the photo.
+        row_height: inches per row, the same for every row; by default each row is as tall as
+            its own photo at a column's width, so no row is padded to the tallest photo's height.
     """
     n = len(images)
     if n == 0 or not n == len(truths) == len(predictions):
@@ -284,11 +291,19 @@ def plot_results(
             f"need the same positive number of images ({n}), true masks ({len(truths)}) and "
             f"predictions ({len(predictions)})."
         )
+    column = 2.3  # inches: the width of each of the 4 columns in the 10-inch figure
     if row_height is None:
-        # Each of the 4 columns is about 2.4 inches wide; a row is as tall as its tallest photo.
-        aspect = max(np.asarray(image).shape[0] / np.asarray(image).shape[1] for image in images)
-        row_height = min(2.4 * aspect + 0.35, 3.5)
-    fig, axes = plt.subplots(n, 4, figsize=(10, row_height * n + 0.6), squeeze=False)
+        heights = [
+            column * min(np.asarray(image).shape[0] / np.asarray(image).shape[1], 1.5)
+            for image in images
+        ]
+    else:
+        heights = [row_height] * n
+    header, legend, gap = 0.45, 0.5, 0.15  # inches: column titles, legend, between rows
+    total = sum(heights) + gap * (n - 1) + header + legend
+    fig, axes = plt.subplots(
+        n, 4, figsize=(10, total), squeeze=False, gridspec_kw={"height_ratios": heights}
+    )
     headers = ["photo", "true mask", "predicted mask", "overlay"]
     for row in range(n):
         panels = [
@@ -303,9 +318,9 @@ def plot_results(
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
-                ax.set_title(headers[col], fontsize=10)
+                ax.set_title(headers[col], fontsize=RESULT_FONT["header"])
         if titles is not None:
-            axes[row, 0].set_ylabel(titles[row], fontsize=8)
+            axes[row, 0].set_ylabel(titles[row], fontsize=RESULT_FONT["label"])
     fig.legend(
         handles=[
             Patch(color=np.asarray(TP_COLOR) / 255, label="water found (TP)"),
@@ -314,10 +329,11 @@ def plot_results(
         ],
         loc="lower center",
         ncol=3,
-        fontsize=9,
+        fontsize=RESULT_FONT["legend"],
         frameon=False,
+        borderaxespad=0.2,
     )
-    fig.tight_layout(rect=(0, 0.5 / (row_height * n + 0.6), 1, 1))
+    fig.tight_layout(rect=(0, legend / total, 1, 1), h_pad=gap * 72 / RESULT_FONT["label"])
     return fig
 
 
