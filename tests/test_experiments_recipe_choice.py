@@ -100,6 +100,8 @@ def test_the_lines_compare_the_chosen_variant_with_the_recipe_before() -> None:
                 "val_iou": entry(0.76, 0.755, 0.765),
                 "test_iou": entry(0.85, 0.84, 0.86),
                 "test_iou_flip": entry(0.855, 0.85, 0.86),
+                "val_native_iou": entry(0.77, 0.76, 0.78),
+                "val_native_iou_flip": entry(0.775, 0.77, 0.78),
                 "val_jitter": entry(0.004, 0.003, 0.005),
             },
         },
@@ -110,7 +112,8 @@ def test_the_lines_compare_the_chosen_variant_with_the_recipe_before() -> None:
         "test IoU: 0.850 against 0.830 before (+0.020; one variant's seeds lie up to 0.030"
         in (lines[2])
     )
-    assert lines[-1].endswith("test IoU 0.855 against 0.850 (+0.005)")
+    assert lines[-2] == "  validation IoU: 0.775 against 0.770 (+0.005)"
+    assert lines[-1] == "  test IoU: 0.855 against 0.850 (+0.005)"
     words = variant_words(VARIANTS["adamw"])
     assert words == "constant rate, AdamW (decay 0.0001), no weight average"
 

@@ -187,6 +187,10 @@ PROFILES: dict[str, Profile] = {
             finetune_lr=1e-4,
             finetune_patience=2,
             finetune_min_epochs=2,
+            # Chosen by `python -m tools.bench recipe` (variants from three seeds each, same
+            # epochs and stopping rule; unet_tutorial/measurements/cpu_recipe.json, chapter 8):
+            # validate and keep a moving average of the weights.
+            ema=0.99,
         ),
         skip_study=SkipStudySettings(image_size=48, steps=300),
         comparison=ComparisonSettings(image_size=80, epochs=6),

@@ -87,12 +87,10 @@ def recipe_lines(result: Mapping[str, Any]) -> list[str]:
             f"  validation IoU jitter: {best['val_jitter']['mean']:.3f} against "
             f"{before['val_jitter']['mean']:.3f} before"
         )
-    flip = best["test_iou_flip"]["mean"] - best["test_iou"]["mean"]
-    lines.append(
-        f"flip test-time augmentation on the chosen variant: test IoU "
-        f"{best['test_iou_flip']['mean']:.3f} against {best['test_iou']['mean']:.3f} "
-        f"({flip:+.3f})"
-    )
+    lines.append("flip test-time augmentation on the chosen variant (means over its seeds):")
+    for key, label in (("val_native_iou", "validation IoU"), ("test_iou", "test IoU")):
+        plain, flipped = best[key]["mean"], best[f"{key}_flip"]["mean"]
+        lines.append(f"  {label}: {flipped:.3f} against {plain:.3f} ({flipped - plain:+.3f})")
     return lines
 
 

@@ -9,7 +9,8 @@ spread between seeds of one variant (one run moves by about 0.02 test IoU from s
 
 For every variant and seed it records: the epochs run and the kept epoch, the training
 seconds, the best validation IoU, the test IoU and Dice at each photo's own resolution, the
-test IoU with flip test-time augmentation (:class:`~unet_tutorial.inference.FlipAverage`) and
+test IoU with flip test-time augmentation (:class:`~unet_tutorial.inference.FlipAverage`; also
+the validation IoU at the photos' resolution with and without it, which decides it) and
 the **jitter** of the validation IoU: the mean absolute change from one epoch to the next over
 the second half of the run, which says how much the choice of the kept epoch hinges on one
 noisy epoch. Choices are made on the validation split; the test scores are reported.
@@ -100,6 +101,9 @@ def measure(
     run = train_run(spec, data, f"recipe-{variant}-seed{seed}", replace_changed=True, verbose=False)
     model = run.model.eval()
     flipped = evaluate_native(FlipAverage(model), data.test, device="cpu")
+    # Whether flipping helps is judged on the validation split, at the photos' resolution.
+    val_plain = evaluate_native(model, data.val, device="cpu").scores()["iou"]
+    val_flipped = evaluate_native(FlipAverage(model), data.val, device="cpu").scores()["iou"]
     row = {
         "variant": variant,
         "seed": seed,
@@ -111,6 +115,8 @@ def measure(
         "test_iou": round(run.evaluation.scores()["iou"], 4),
         "test_dice": round(run.evaluation.scores()["dice"], 4),
         "test_iou_flip": round(flipped.scores()["iou"], 4),
+        "val_native_iou": round(val_plain, 4),
+        "val_native_iou_flip": round(val_flipped, 4),
     }
     if verbose:
         print(
@@ -158,7 +164,15 @@ def run_recipe(
     summary = {
         name: {
             key: summarize([r for r in rows if r["variant"] == name], key)
-            for key in ("val_iou", "test_iou", "test_iou_flip", "val_jitter", "train_seconds")
+            for key in (
+                "val_iou",
+                "test_iou",
+                "test_iou_flip",
+                "val_native_iou",
+                "val_native_iou_flip",
+                "val_jitter",
+                "train_seconds",
+            )
         }
         for name in plan
     }
