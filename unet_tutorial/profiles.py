@@ -157,6 +157,9 @@ PROFILES: dict[str, Profile] = {
             finetune_lr=1e-4,
             finetune_patience=1,
             finetune_min_epochs=1,
+            # The cpu recipe's weight average, with a horizon of a few steps: smoke runs last
+            # a handful, and they are there to run every code path.
+            ema=0.5,
         ),
         skip_study=SkipStudySettings(image_size=32, steps=30),
         comparison=ComparisonSettings(image_size=32, epochs=1),
