@@ -87,7 +87,10 @@ def recipe_lines(result: Mapping[str, Any]) -> list[str]:
             f"  validation IoU jitter: {best['val_jitter']['mean']:.3f} against "
             f"{before['val_jitter']['mean']:.3f} before"
         )
-    lines.append("flip test-time augmentation on the chosen variant (means over its seeds):")
+    lines.append(
+        "flip test-time augmentation on the chosen variant (means over its seeds, each photo "
+        "scored at its own size):"
+    )
     for key, label in (("val_native_iou", "validation IoU"), ("test_iou", "test IoU")):
         plain, flipped = best[key]["mean"], best[f"{key}_flip"]["mean"]
         lines.append(f"  {label}: {flipped:.3f} against {plain:.3f} ({flipped - plain:+.3f})")
