@@ -8,10 +8,9 @@ table and, with ``--out``, writes the JSON the book ships
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
+from tools.bench import write_json
 from unet_tutorial.experiments.model_choice import best_row, run_choice
 
 
@@ -49,7 +48,5 @@ def main(argv: list[str] | None = None) -> int:
     result = run_choice(budget_seconds=args.budget, root=args.root, max_epochs=args.max_epochs)
     print_table(result)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {args.out}")
+        write_json(result, args.out)
     return 0

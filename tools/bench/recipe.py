@@ -11,10 +11,9 @@ writes the whole table.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
+from tools.bench import write_json
 from unet_tutorial.experiments.recipe_choice import SEEDS, VARIANTS, run_recipe
 
 
@@ -75,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run_recipe(parse_plan(args.variants, args.seeds), root=args.root)
     print_table(result)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {args.out}")
+        write_json(result, args.out)
     return 0
 
 

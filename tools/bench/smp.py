@@ -47,20 +47,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import json
 import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import torch
 from torch import nn
 
+from tools.bench import write_json
 from unet_tutorial.data.identity import dataset_name
 from unet_tutorial.experiments.model_choice import epochs_for_budget
 from unet_tutorial.models import model_info
@@ -422,7 +421,5 @@ def main(argv: list[str] | None = None) -> int:
     result["command"] = " ".join([COMMAND, *argv])
     print_table(result)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {args.out}")
+        write_json(result, args.out)
     return 0

@@ -25,13 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import math
-import os
-import platform
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +35,7 @@ import torch
 
 from unet_tutorial.data.identity import dataset_name
 from unet_tutorial.experiments.flood import flood_model_spec, train_stage
+from unet_tutorial.experiments.measured import load_measurement, machine
 from unet_tutorial.models import model_from_spec, model_info
 from unet_tutorial.profiles import PROFILES, Profile
 from unet_tutorial.training.speed import training_throughput
@@ -208,13 +205,7 @@ def run_choice(
     return {
         "command": f"{COMMAND} --budget {budget_seconds:g}",
         "date": datetime.date.today().isoformat(),
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__,
-            "processor": platform.processor() or platform.machine(),
-            "device": "cuda" if torch.cuda.is_available() else "cpu",
-        },
+        "machine": machine(),
         "dataset": dataset_name(data),
         "dataset_source": data.source,
         "dataset_description": data.description,
@@ -234,7 +225,4 @@ def run_choice(
 
 def load_choice(path: str | Path | None = None) -> dict[str, Any]:
     """A saved measurement: ``path``, or the one shipped with the package."""
-    if path is not None:
-        return json.loads(Path(path).read_text())
-    shipped = resources.files("unet_tutorial") / "measurements" / SHIPPED
-    return json.loads(shipped.read_text())
+    return load_measurement(SHIPPED, path)

@@ -23,20 +23,15 @@ second invocation reuses the finished runs and only scores them again.
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import platform
 import statistics
 import time
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from unet_tutorial.data.identity import dataset_name
 from unet_tutorial.evaluation import evaluate_native
+from unet_tutorial.experiments.measured import load_measurement, machine
 from unet_tutorial.inference import FlipAverage
 from unet_tutorial.profiles import PROFILES, Profile
 from unet_tutorial.runs import spec_from_profile, train_run
@@ -181,13 +176,7 @@ def run_recipe(
         "command": f"{COMMAND} --variants "
         + " ".join(f"{name}:{','.join(str(s) for s in seeds)}" for name, seeds in plan.items()),
         "date": datetime.date.today().isoformat(),
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__,
-            "processor": platform.processor() or platform.machine(),
-            "device": "cpu",
-        },
+        "machine": machine(),
         "dataset": dataset_name(data),
         "dataset_source": data.source,
         "split": data.sizes(),
@@ -215,7 +204,4 @@ def run_recipe(
 
 def load_recipe(path: str | Path | None = None) -> dict[str, Any]:
     """A saved measurement: ``path``, or the one shipped with the package."""
-    if path is not None:
-        return json.loads(Path(path).read_text())
-    shipped = resources.files("unet_tutorial") / "measurements" / SHIPPED
-    return json.loads(shipped.read_text())
+    return load_measurement(SHIPPED, path)
