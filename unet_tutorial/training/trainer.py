@@ -2,7 +2,11 @@
 
 The loop does what the original tutorial meant to do, with its defects fixed:
 
-- Adam on the parameters that require gradients (a frozen encoder stays frozen);
+- Adam on the parameters that require gradients (a frozen encoder stays frozen), AdamW with
+  ``weight_decay``;
+- with ``ema``, a moving average of the weights updated after every step, which validation
+  scores, early stopping keeps and the checkpoints save as the run's model (``last.pt`` also
+  holds the trained weights, so a resumed run goes on exactly);
 - a loss from :mod:`unet_tutorial.losses` (``BCEWithLogitsLoss`` on the flood logit, or BCE +
   soft Dice; for a network with C >= 2 output channels softmax cross-entropy, ``"ce"`` or
   ``"ce+dice"``, whose validation IoU and Dice are the means over the classes);
