@@ -3,6 +3,7 @@ and the chapters' entry point with its synthetic fallback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,24 @@ def own_folder(root: Path, size: tuple[int, int] = (50, 30)) -> Path:
             Image.fromarray(mask).save(root / "masks" / f"{stem}.tif")
         else:
             Image.fromarray(mask * 255).save(root / "masks" / f"{stem}.png")
+    return root
+
+
+def kaggle_folder(
+    root: Path, count: int, mask_size: Callable[[int], tuple[int, int] | None]
+) -> Path:
+    """``root/Image/<n>.jpg`` (40×30 smooth noise) and ``root/Mask/<n>.png`` (all water for odd
+    ``n``, none for even) for ``n < count``; ``mask_size(n)`` gives the mask's size, ``None``
+    for no mask."""
+    (root / "Image").mkdir(parents=True)
+    (root / "Mask").mkdir()
+    rng = np.random.default_rng(0)
+    for n in range(count):
+        pixels = Image.fromarray(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8))
+        pixels.resize((40, 30), Image.Resampling.BICUBIC).save(root / "Image" / f"{n}.jpg")
+        size = mask_size(n)
+        if size is not None:
+            Image.new("L", size, 255 * (n % 2)).save(root / "Mask" / f"{n}.png")
     return root
 
 
@@ -113,14 +132,7 @@ def test_load_real_folder_splits_and_subsets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
-    root = tmp_path / "flood"
-    (root / "Image").mkdir(parents=True)
-    (root / "Mask").mkdir()
-    rng = np.random.default_rng(0)
-    for n in range(20):
-        pixels = Image.fromarray(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8))
-        pixels.resize((40, 30), Image.Resampling.BICUBIC).save(root / "Image" / f"{n}.jpg")
-        Image.new("L", (40, 30), 255 * (n % 2)).save(root / "Mask" / f"{n}.png")
+    root = kaggle_folder(tmp_path / "flood", 20, lambda n: (40, 30))
     monkeypatch.setenv(DATA_ENV_VAR, str(root))
     data = load_flood_data(get_profile("smoke").replace(image_size=16, max_samples=None))
     assert data.source == "real" and "real photos" in capsys.readouterr().out
@@ -138,16 +150,12 @@ def test_load_prints_short_warnings_naming_the_files_left_out(
     """Orphans and excluded pairs are counted and named by id, one short line each, with where
     to find the reasons; the per-file reasons themselves are not printed."""
     monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
-    root = tmp_path / "flood"
-    (root / "Image").mkdir(parents=True)
-    (root / "Mask").mkdir()
-    rng = np.random.default_rng(0)
-    for n in range(24):
-        pixels = Image.fromarray(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8))
-        pixels.resize((40, 30), Image.Resampling.BICUBIC).save(root / "Image" / f"{n}.jpg")
-        if n < 12:  # 12-23: photos without a mask
-            size = (20, 30) if n in (3, 7) else (40, 30)  # 3 and 7: a mask of another size
-            Image.new("L", size, 255 * (n % 2)).save(root / "Mask" / f"{n}.png")
+    # 12-23: photos without a mask; 3 and 7: a mask of another size
+    root = kaggle_folder(
+        tmp_path / "flood",
+        24,
+        lambda n: None if n >= 12 else (20, 30) if n in (3, 7) else (40, 30),
+    )
     monkeypatch.setenv(DATA_ENV_VAR, str(root))
     data = load_flood_data(get_profile("smoke").replace(image_size=16, max_samples=None))
     lines = capsys.readouterr().out.splitlines()
