@@ -7,6 +7,7 @@ import torch
 
 from unet_tutorial.experiments.skip_study import (
     SkipRun,
+    load_or_run,
     load_record,
     make_data,
     random_batches,
@@ -69,3 +70,20 @@ def test_a_stored_record_is_read_back(tmp_path, monkeypatch) -> None:
     assert torch.equal(loaded.test_probabilities, record.test_probabilities)
     # another profile's settings are another run
     assert stored_run("none", tiny_profile(steps=4), CPU).status() == "changed"
+
+
+def test_load_or_run_trains_a_variant_once_and_then_reads_it_back(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
+    profile = tiny_profile(steps=3)
+    calls = []
+
+    def run_variant(skip: str) -> SkipRun:
+        calls.append(skip)
+        return SkipRun(skip, 7, [0.7, 0.6, 0.5], {"iou": 0.25, "dice": 0.4, "boundary_iou": 0.1})
+
+    first = load_or_run("add", profile, CPU, run_variant)
+    again = load_or_run("add", profile, CPU, run_variant)
+    assert calls == ["add"]
+    assert again.skip == "add" and again.losses == [0.7, 0.6, 0.5] and again.test == first.test
+    load_or_run("add", tiny_profile(steps=4), CPU, run_variant)  # other settings: trained again
+    assert calls == ["add", "add"]

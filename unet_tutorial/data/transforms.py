@@ -111,7 +111,15 @@ def train_transforms(
             The datasets of this package reseed it for every sample from PyTorch's generator,
             so ``torch.manual_seed`` fixes the augmentations.
     """
-    steps: list = [_resize(image_size), A.HorizontalFlip(p=0.5)]
+    steps: list = [
+        A.Resize(
+            image_size,
+            image_size,
+            interpolation=cv2.INTER_AREA,
+            mask_interpolation=cv2.INTER_NEAREST,
+        ),
+        A.HorizontalFlip(p=0.5),
+    ]
     if shift_scale_rotate:
         # ShiftScaleRotate is deprecated in albumentations 2; Affine does the same job.
         steps.append(

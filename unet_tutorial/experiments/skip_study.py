@@ -6,13 +6,14 @@ seeded random batches, BCE loss) and :func:`score_variant` (IoU, Dice and bounda
 held-out images), and trains the three variants in a loop on the page. This module holds those
 two functions (kept identical to the chapter's cells by ``tools/in_view.py``), the task's data
 (:func:`make_data`, :func:`random_batches`), the record of a trained variant (:class:`SkipRun`)
-and its place in the run store (:func:`stored_run`, :func:`load_record`, :func:`save_record`),
-so that a rebuild of the chapter reuses the variants it trained.
+and its place in the run store (:func:`load_or_run`, built on :func:`stored_run`,
+:func:`load_record` and :func:`save_record`), so that a rebuild of the chapter reuses the
+variants it trained.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -183,3 +184,22 @@ def save_record(run: Run, record: SkipRun) -> None:
 def load_record(run: Run) -> SkipRun:
     """The :class:`SkipRun` that :func:`save_record` stored in a finished ``run``."""
     return SkipRun(**torch.load(run.path("outputs.pt"), weights_only=True))
+
+
+def load_or_run(
+    skip: str,
+    profile: Profile,
+    device: torch.device,
+    run_variant: Callable[[str], SkipRun],
+    seed: int = 0,
+) -> SkipRun:
+    """The record of variant ``skip``: read back from the run store when an earlier build
+    trained it with the same settings, else ``run_variant(skip)``, stored before it is returned.
+    """
+    stored = stored_run(skip, profile, device, seed)
+    if stored.status() == "finished":
+        return load_record(stored)
+    stored.start()
+    record = run_variant(skip)
+    save_record(stored, record)
+    return record
