@@ -55,7 +55,7 @@ def test_the_plan_takes_own_seeds_or_the_default_ones() -> None:
         parse_plan(["ema:x"], [1])
 
 
-def test_a_tiny_recipe_measurement_runs_end_to_end(tmp_path, monkeypatch) -> None:
+def test_a_tiny_recipe_measurement_runs_end_to_end(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("UNET_TUTORIAL_HOME", str(tmp_path))
     monkeypatch.delenv("UNET_TUTORIAL_DATA", raising=False)
     base = dataclasses.replace(PROFILES["smoke"], max_samples=9)
@@ -77,8 +77,9 @@ def test_a_tiny_recipe_measurement_runs_end_to_end(tmp_path, monkeypatch) -> Non
     assert table.count("<tr>") == 3 and "(chosen)" in table
     assert (tmp_path / "data/runs/recipe-ema-seed1/run.json").is_file()
     # a second measurement reuses the finished runs: same rows
-    again = run_recipe({"ema": [1]}, base=base, verbose=False)
+    again = run_recipe({"ema": [1]}, base=base)
     assert again["rows"] == [rows[2]]
+    assert "measures the synthetic scenes: pass --root" in capsys.readouterr().out
     with pytest.raises(ValueError, match="unknown variants"):
         run_recipe({"warm": [1]}, base=base)
 
@@ -121,6 +122,7 @@ def test_the_lines_compare_the_chosen_variant_with_the_recipe_before() -> None:
 def test_the_shipped_measurement_is_how_the_cpu_profile_trains() -> None:
     result = load_recipe()
     cpu = PROFILES["cpu"]
+    assert result["dataset_source"] == "real", "the shipped measurement must be of the photos"
     assert result["chosen"] == chosen_variant(result["summary"])
     chosen = result["variants"][result["chosen"]]
     assert chosen == {

@@ -151,6 +151,12 @@ def run_recipe(
     base = base or PROFILES["cpu"]
     began = time.perf_counter()
     data = load_flood_data(base, root=root, verbose=False)
+    if verbose and not data.is_real:
+        print(
+            "The flood photos were not found, so this measures the synthetic scenes: pass "
+            "--root DATASET (or set UNET_TUTORIAL_DATA) to measure the real photos.",
+            flush=True,
+        )
     rows = [
         measure(name, VARIANTS[name], seed, data, base, verbose=verbose)
         for name, seeds in plan.items()
