@@ -45,6 +45,25 @@ def test_tiled_prediction_equals_one_pass_over_the_mirrored_image(tile_size: int
     torch.testing.assert_close(tiled, expected, rtol=1e-5, atol=1e-5)
 
 
+def test_the_step_is_rounded_down_to_a_multiple_of_the_pooling_block() -> None:
+    """Depth 3, 100-pixel tiles: a 12-pixel output, so tiles advance by 8, not 12."""
+    assert tile_plan(37, 100, depth=3) == (44, 8, 5)
+    torch.manual_seed(0)
+    model = PaperUNet(in_channels=1, num_classes=2, base_channels=2, depth=3).eval()
+    for parameter in model.parameters():  # the paper's initialisation: outputs of size ~1, so
+        if parameter.dim() > 1:  # tiles at unaligned offsets differ by far more than rounding
+            torch.nn.init.kaiming_normal_(parameter, nonlinearity="relu")
+    image = torch.randn(1, 1, 37, 50)
+    # One pass over the image mirrored by the margin, padded at the bottom and right to the
+    # next valid sides: 37 + 88 -> 132 and 50 + 88 -> 140.
+    whole = mirror_pad(image, 44, 132 - 37 - 44, 44, 140 - 50 - 44)
+    assert is_valid_input_size(132, 3) and is_valid_input_size(140, 3)
+    with torch.no_grad():
+        expected = model(whole)[..., :37, :50]
+    tiled = predict_tiled(model, image, tile_size=100)
+    torch.testing.assert_close(tiled, expected, rtol=1e-5, atol=1e-5)
+
+
 def test_tiles_at_unaligned_offsets_would_differ() -> None:
     """Why tiles advance by multiples of 2**depth: a one-pixel shift changes the pooling grid."""
     torch.manual_seed(0)

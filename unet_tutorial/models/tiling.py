@@ -58,8 +58,7 @@ def tile_plan(image_size: int, tile_size: int, depth: int = 4) -> tuple[int, int
         ValueError: when ``tile_size`` is not a valid input size, or its output is shorter than
             ``2**depth`` (the tiles could not advance).
     """
-    sizes = paper_unet_sizes(tile_size, depth)
-    out = sizes[-1]
+    out = paper_unet_sizes(tile_size, depth)[-1]
     step = out - out % 2**depth
     if step < 1:
         raise ValueError(
@@ -89,24 +88,22 @@ def predict_tiled(
     height, width = images.shape[-2:]
     margin, step, rows = tile_plan(height, tile_size, model.depth)
     _, _, cols = tile_plan(width, tile_size, model.depth)
-    # After the image, pad up to the last tile's end: rows * step output pixels plus the margin.
-    padded = mirror_pad(
-        images,
-        margin,
-        rows * step + tile_size - step - margin - height,
-        margin,
-        cols * step + tile_size - step - margin - width,
-    )
+    # Pad the bottom and right until the last tile's input fits: it starts (rows - 1) * step
+    # pixels down and is tile_size pixels long.
+    bottom = (rows - 1) * step + tile_size - margin - height
+    right = (cols - 1) * step + tile_size - margin - width
+    padded = mirror_pad(images, margin, bottom, margin, right)
+    # A tile's corner in the padded image is its output's corner in the image.
     corners = [(r * step, c * step) for r in range(rows) for c in range(cols)]
-    output = images.new_empty(images.shape[0], model.num_classes, rows * step, cols * step)
+    output = images.new_empty(len(images), model.num_classes, rows * step, cols * step)
     was_training = model.training
     model.eval()
     try:
         for start in range(0, len(corners), batch_size):
             chunk = corners[start : start + batch_size]
-            tiles = torch.cat([padded[..., r : r + tile_size, c : c + tile_size] for r, c in chunk])
-            predictions = model(tiles)[..., :step, :step].split(images.shape[0])
-            for (r, c), prediction in zip(chunk, predictions, strict=True):
+            tiles = [padded[..., r : r + tile_size, c : c + tile_size] for r, c in chunk]
+            predictions = model(torch.cat(tiles))[..., :step, :step]
+            for (r, c), prediction in zip(chunk, predictions.split(len(images)), strict=True):
                 output[..., r : r + step, c : c + step] = prediction
     finally:
         model.train(was_training)
