@@ -159,6 +159,40 @@ def test_two_replicas_take_the_step_of_one_process_on_the_whole_batch():
     assert largest_difference(half.state_dict(), two) > 1e-3
 
 
+def test_a_batch_that_does_not_divide_evenly_is_refused_before_any_process_starts():
+    from unet_tutorial.models import create_model
+
+    model = create_model("unet", base_channels=4, depth=2).eval()
+    images, masks = torch.zeros(7, 3, 32, 32), torch.zeros(7, 1, 32, 32)
+    with pytest.raises(ValueError, match="7 photos do not divide evenly over 2 processes"):
+        parallel_step(model, images, masks, lr=0.1, world_size=2)
+
+
+def test_spawned_processes_take_the_forked_processes_step_and_leave_the_model_alone(
+    monkeypatch,
+):
+    """macOS and Windows start the processes afresh ('spawn'): each new Python imports the
+    package's ``replica_step`` and receives the network in shared memory, one for both
+    processes, so each must step its own copy (or the step is taken twice, in the caller's
+    network). Ten to twenty seconds: two new Pythons import torch."""
+    from types import SimpleNamespace
+
+    from unet_tutorial.models import create_model
+    from unet_tutorial.training import parallel_check
+
+    torch.manual_seed(0)
+    model = create_model("unet", base_channels=4, depth=2).eval()
+    images = torch.randn(4, 3, 32, 32)
+    masks = (torch.rand(4, 1, 32, 32) > 0.5).float()
+    before = copy.deepcopy(model.state_dict())
+    forked = parallel_step(model, images, masks, lr=0.1, world_size=2)
+    monkeypatch.setattr(parallel_check, "sys", SimpleNamespace(platform="darwin"))
+    spawned = parallel_step(model, images, masks, lr=0.1, world_size=2)
+    assert largest_difference(model.state_dict(), before) == 0
+    assert largest_difference(forked, before) > 1e-3  # the step moved the weights
+    assert largest_difference(spawned, forked) < 1e-6
+
+
 # -- 6(b): a two-epoch, two-process run writes one run folder -----------------------------------
 
 

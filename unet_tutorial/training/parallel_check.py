@@ -25,10 +25,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-START_METHOD = "fork" if sys.platform == "linux" else "spawn"
-"""How the processes start: forked from this one on Linux (no new Python to start: a second
-each), started afresh elsewhere (macOS and Windows cannot fork safely)."""
-
 
 def sgd_step(model: nn.Module, images: torch.Tensor, masks: torch.Tensor, lr: float) -> None:
     """One SGD step on ``images`` ``N×3×H×W`` and ``masks`` ``N×1×H×W`` (0/1) with the mean
@@ -52,16 +48,18 @@ def replica_step(
 ) -> None:
     """Process ``rank`` of ``world_size``: one :func:`sgd_step` on its share of the batch
     (photos ``rank*n .. rank*n + n - 1``, n = N / world_size) with the gradients averaged
-    over the processes; rank 0 saves the weights to ``out``."""
+    over the processes; rank 0 saves the weights to ``out``. The step changes a copy of
+    ``model``: a spawned process receives the network in shared memory, the same for every
+    process, where the processes' steps would add up (and change the caller's network)."""
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=address, rank=rank, world_size=world_size)
     try:
-        replica = DistributedDataParallel(model)
+        replica = DistributedDataParallel(copy.deepcopy(model))  # a copy
         n = images.shape[0] // world_size
         mine = slice(rank * n, (rank + 1) * n)
         sgd_step(replica, images[mine], masks[mine], lr)
-        if rank == 0:
-            torch.save(model.state_dict(), out)
+        if rank == 0:  # replica.module: the network inside the DDP wrapper
+            torch.save(replica.module.state_dict(), out)
     finally:
         dist.destroy_process_group()
 
@@ -83,21 +81,31 @@ def parallel_step(
     """The weights after one step of ``world_size`` CPU processes, each on its share of the
     batch (:func:`replica_step`); ``model`` itself is not changed.
 
+    The processes meet at a free TCP port of this machine. They are forked from this process
+    on Linux (no new Python to start: a fraction of a second) and started afresh elsewhere
+    (macOS and Windows cannot fork safely); a started process imports its target by module
+    and name, which is why the worker is the package's :func:`replica_step`. Rank 0 saves the
+    weights, the same in every replica after the step, to a temporary file read back here.
+
     Raises:
         ValueError: the batch does not divide evenly over the processes.
+        torch.multiprocessing.ProcessRaisedException: a process raised an error (its
+            traceback in the message); ``ProcessExitedException``: a process died.
     """
     if images.shape[0] % world_size:
         raise ValueError(
             f"{images.shape[0]} photos do not divide evenly over {world_size} processes."
         )
+    address = f"tcp://127.0.0.1:{free_port()}"
+    method = "fork" if sys.platform == "linux" else "spawn"
     with tempfile.TemporaryDirectory() as folder:
         out = str(Path(folder) / "weights.pt")
-        address = f"tcp://127.0.0.1:{free_port()}"
-        replicas = copy.deepcopy(model)  # the processes share its memory: keep model intact
-        arguments = (world_size, address, replicas, images, masks, lr, out)
         mp.start_processes(
-            replica_step, args=arguments, nprocs=world_size, start_method=START_METHOD
-        )
+            replica_step,
+            args=(world_size, address, model, images, masks, lr, out),
+            nprocs=world_size,
+            start_method=method,
+        )  # returns when every process has ended
         return torch.load(out, weights_only=True)
 
 
