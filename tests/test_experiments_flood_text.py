@@ -10,6 +10,7 @@ from unet_tutorial.evaluation import NativeEvaluation
 from unet_tutorial.experiments import flood_text
 from unet_tutorial.experiments.model_choice import load_choice
 from unet_tutorial.metrics import summarize_counts
+from unet_tutorial.profiles import PROFILES
 
 
 def _run(best_val_iou: float, epochs: int = 3) -> SimpleNamespace:
@@ -37,7 +38,7 @@ def _run(best_val_iou: float, epochs: int = 3) -> SimpleNamespace:
 def test_choice_names_the_winner_and_the_cpu_caps() -> None:
     lines = flood_text.choice_lines(load_choice())
     assert lines[0].startswith("chosen: ") and "VGG19 U-Net" in lines[1]
-    assert "at most 100 epochs" in lines[-1]
+    assert f"at most {PROFILES['cpu'].training.epochs} epochs" in lines[-1]
 
 
 def test_stage_and_stages(capsys) -> None:

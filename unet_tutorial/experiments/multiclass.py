@@ -88,7 +88,7 @@ def run_spec(profile: Profile, seed: int = 42) -> RunSpec:
         monitor="val_iou",
         schedule="constant",
         # Adam and the latest weights, as this chapter's runs were measured: the weight average
-        # of the flood recipe was chosen for its 100-epoch runs (chapter 8).
+        # of the flood recipe was chosen for its runs of at most `plan.epochs` (chapter 8).
         weight_decay=0.0,
         ema=0.0,
     )
