@@ -36,13 +36,23 @@ def test_summarize_gives_mean_and_range() -> None:
         summarize([], "x")
 
 
-def test_the_variant_with_the_best_mean_validation_iou_is_chosen() -> None:
-    summary = {
-        "before": {"val_iou": {"mean": 0.75}},
-        "ema": {"val_iou": {"mean": 0.76}},
-        "cosine": {"val_iou": {"mean": 0.74}},
+def test_the_best_validation_iou_is_chosen_and_a_tie_goes_to_the_steadier_variant() -> None:
+    def variant(mean: float, low: float, high: float, jitter: float) -> dict:
+        return {
+            "val_iou": {"mean": mean, "min": low, "max": high},
+            "val_jitter": {"mean": jitter},
+        }
+
+    clear = {
+        "before": variant(0.75, 0.748, 0.752, 0.010),
+        "ema": variant(0.76, 0.758, 0.762, 0.020),
+        "cosine": variant(0.74, 0.739, 0.741, 0.001),
     }
-    assert chosen_variant(summary) == "ema"
+    assert chosen_variant(clear) == "ema"  # 0.01 better: beyond the spread (0.004)
+    tied = clear | {"before": variant(0.758, 0.756, 0.760, 0.010)}
+    assert chosen_variant(tied) == "before"  # 0.002 worse: a tie, and it jitters less
+    wide = clear | {"cosine": variant(0.74, 0.72, 0.76, 0.001)}
+    assert chosen_variant(wide) == "cosine"  # seeds 0.04 apart: all three tied
     with pytest.raises(ValueError):
         chosen_variant({})
 
@@ -75,6 +85,8 @@ def test_a_tiny_recipe_measurement_runs_end_to_end(tmp_path, monkeypatch, capsys
     assert "seeds: 1, 2" in describe_measurement(result)
     table = variants_table(result)
     assert table.count("<tr>") == 3 and "(chosen)" in table
+    epochs = ", ".join(str(row["epochs_run"]) for row in rows[:2])
+    assert f"<td>1, 2</td><td>{epochs}</td>" in table  # before: its seeds, their epochs
     assert (tmp_path / "data/runs/recipe-ema-seed1/run.json").is_file()
     # a second measurement reuses the finished runs: same rows
     again = run_recipe({"ema": [1]}, base=base)
@@ -108,10 +120,11 @@ def test_the_lines_compare_the_chosen_variant_with_the_recipe_before() -> None:
         },
     }
     lines = recipe_lines(result)
-    assert lines[0] == "chosen on validation IoU: ema (constant rate, Adam, weight average 0.99)"
+    assert lines[0] == "chosen: ema (constant rate, Adam, weight average 0.99)"
+    assert "lowest jitter" in lines[1]
     assert (
         "test IoU: 0.850 against 0.830 before (+0.020; one variant's seeds lie up to 0.030"
-        in (lines[2])
+        in (lines[3])
     )
     assert lines[-2] == "  validation IoU: 0.775 against 0.770 (+0.005)"
     assert lines[-1] == "  test IoU: 0.855 against 0.850 (+0.005)"

@@ -70,7 +70,8 @@ def recipe_lines(result: Mapping[str, Any]) -> list[str]:
     summary, chosen = result["summary"], result["chosen"]
     best = summary[chosen]
     lines = [
-        f"chosen on validation IoU: {chosen} ({variant_words(result['variants'][chosen])})",
+        f"chosen: {chosen} ({variant_words(result['variants'][chosen])})",
+        "  the best mean validation IoU; within the seeds' spread of it, the lowest jitter",
     ]
     if "before" in summary and chosen != "before":
         before = summary["before"]

@@ -138,10 +138,11 @@ def _spread(values: Mapping[str, float], digits: int = 3) -> str:
 def variants_table(result: Mapping[str, Any]) -> str:
     """A recipe measurement (:mod:`unet_tutorial.experiments.recipe_choice`) as an HTML table:
     one row per variant, each score the mean over its seeds with the lowest and highest in
-    brackets, the chosen variant marked."""
+    brackets, the chosen variant marked; the epochs each seed's run lasted."""
     header = [
         "variant",
         "seeds",
+        "epochs run",
         "best val IoU",
         "test IoU",
         "test IoU, flip TTA",
@@ -153,11 +154,12 @@ def variants_table(result: Mapping[str, Any]) -> str:
         label = html.escape(name)
         if name == result["chosen"]:
             label = f"<strong>{label} (chosen)</strong>"
-        seeds = [str(row["seed"]) for row in result["rows"] if row["variant"] == name]
+        runs = [row for row in result["rows"] if row["variant"] == name]
         rows.append(
             [
                 label,
-                ", ".join(seeds),
+                ", ".join(str(row["seed"]) for row in runs),
+                ", ".join(str(row["epochs_run"]) for row in runs),
                 _spread(summary["val_iou"]),
                 _spread(summary["test_iou"]),
                 _spread(summary["test_iou_flip"]),
