@@ -9,6 +9,7 @@ import json
 import pytest
 
 from unet_tutorial.experiments import model_choice as choice
+from unet_tutorial.experiments.flood_text import book_epoch_seconds
 from unet_tutorial.experiments.model_choice import (
     Candidate,
     best_row,
@@ -100,13 +101,16 @@ def test_the_shipped_measurement_is_what_the_cpu_profile_trains() -> None:
     assert {c.label for c in choice.CANDIDATES} == labels
 
 
-def test_the_cpu_profile_trains_about_as_long_as_the_budget() -> None:
-    # The budget stands for the time chapter 8 may train: at the chosen network's measured time
-    # per epoch, the profile's epoch cap must take that budget (to within 10 %).
+def test_the_cpu_profile_trains_within_the_budget() -> None:
+    # The budget stands for the time chapter 8 may train: at the time per epoch of the flood
+    # training in the book build whose times ship (tools.run_times), the profile's epoch cap
+    # must fit in it (10 % leeway for a noisy build). The cap itself is the one the recipe
+    # measurement trained (cpu_recipe.json; a test of recipe_choice checks it).
     result = load_choice()
-    chosen = best_row(result["rows"])
-    seconds = PROFILES["cpu"].training.epochs * chosen["train_seconds"] / chosen["epochs"]
-    assert 0.9 * result["budget_seconds"] <= seconds <= 1.1 * result["budget_seconds"], (
+    per_epoch = book_epoch_seconds()
+    assert per_epoch is not None, "no book build's time of the cpu flood training ships"
+    seconds = PROFILES["cpu"].training.epochs * per_epoch
+    assert seconds <= 1.1 * result["budget_seconds"], (
         f"the cpu profile's epochs take about {seconds:.0f} s, the budget is "
         f"{result['budget_seconds']:.0f} s"
     )

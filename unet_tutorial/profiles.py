@@ -174,9 +174,10 @@ PROFILES: dict[str, Profile] = {
         base_channels=16,
         # Chosen by `python -m tools.bench choice` (equal training time per candidate;
         # the measurement ships as unet_tutorial/measurements/cpu_choice.json, chapter 8). The
-        # epoch cap is what fits that 400 s budget at the chosen network's epoch time (4.9 s,
-        # channels-last, two threads, measured in a book build on 2026-12-07);
-        # patience 20 after epoch 10, as in the original recipe.
+        # epoch cap, 80, is what the recipe measurement below trained, and fits that 400 s
+        # budget at a book build's epoch time (4.9 s and 4.2 s in two builds on 2026-12-07,
+        # channels-last, two threads; run_times.json); patience 20 after epoch 10, as in the
+        # original recipe.
         training=TrainingPlan(
             model="attention_unet",
             width=8,

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import torch
+
 from unet_tutorial.models import model_info
 from unet_tutorial.profiles import PROFILES
 
@@ -41,12 +43,33 @@ def choice_lines(choice: Mapping[str, Any]) -> list[str]:
             f"{vgg['val_iou']:.3f}; encoder weights: {without_paths(vgg['weights'])}"
         )
     cpu = PROFILES["cpu"].training
+    built = book_epoch_seconds()
+    pace = (
+        f"{built:.1f} s each in a book build, which also validates and draws a frame"
+        if built is not None
+        else "at the pace above"
+    )
     lines.append(
         f"the 'cpu' profile trains it for at most {cpu.epochs} epochs "
-        f"(about {cpu.epochs * per_epoch / 60:.0f} min at that pace), then fine-tunes it "
+        f"({pace}: about {cpu.epochs * (built or per_epoch) / 60:.0f} min), then fine-tunes it "
         f"for at most {cpu.finetune_epochs} epochs"
     )
     return lines
+
+
+def book_epoch_seconds() -> float | None:
+    """Seconds per epoch of the ``cpu`` profile's flood training in the book build whose times
+    the package ships (:mod:`unet_tutorial.experiments.timing`), or ``None`` without one."""
+    from unet_tutorial.experiments.timing import matching_times
+
+    times = matching_times(
+        "flood",
+        PROFILES["cpu"],
+        torch.device("cpu"),
+        stage="train",
+        model=PROFILES["cpu"].training.model,
+    )
+    return float(times[0]["seconds_per_unit"]) if times else None
 
 
 def print_choice(choice: Mapping[str, Any]) -> None:
