@@ -46,6 +46,9 @@ def test_stage_and_stages(capsys) -> None:
     assert "stopped early" in lines[0] and "kept epoch 2" in lines[1]
     flood_text.print_stages({"a": _run(0.5), "b": _run(0.6)})
     assert "rose: 0.500 -> 0.600" in capsys.readouterr().out
+    # the change is that of the printed scores: 0.7484 -> 0.7416 is 0.748 -> 0.742, -0.006
+    flood_text.print_stages({"a": _run(0.7484), "b": _run(0.7416)})
+    assert "fell: 0.748 -> 0.742 (change -0.006)" in capsys.readouterr().out
 
 
 def test_test_lines_and_water_shares() -> None:

@@ -233,8 +233,9 @@ def print_stages(runs: Mapping[str, Any]) -> None:
         )
     stages = list(runs.values())
     if len(stages) >= 2:
-        before, after = stages[0].best["val_iou"], stages[-1].best["val_iou"]
-        change = after - before
+        # Rounded first, so that the printed change is the difference of the printed scores.
+        before, after = round(stages[0].best["val_iou"], 3), round(stages[-1].best["val_iou"], 3)
+        change = round(after - before, 3)
         word = "rose" if change > 0 else "fell" if change < 0 else "did not change"
         print(f"best validation IoU {word}: {before:.3f} -> {after:.3f} (change {change:+.3f})")
 
