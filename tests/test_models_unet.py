@@ -12,7 +12,7 @@ from unet_tutorial.models import SKIP_MODES, UNet, count_parameters
 def test_shapes_for_each_skip_mode(skip: str) -> None:
     model = UNet(in_channels=2, num_classes=1, base_channels=4, depth=2, skip=skip)
     assert model(torch.randn(3, 2, 16, 24)).shape == (3, 1, 16, 24)
-    assert model.first_layer.in_channels == 2
+    assert model.encoder[0][0].in_channels == 2
 
 
 def test_concat_widens_the_decoder_and_add_does_not() -> None:

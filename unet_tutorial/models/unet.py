@@ -83,11 +83,6 @@ class UNet(nn.Module):
         )
         self.head = nn.Conv2d(widths[0], num_classes, 1)
 
-    @property
-    def first_layer(self) -> nn.Conv2d:
-        """The first convolution (whose gradient chapter 4 measures)."""
-        return self.encoder[0][0]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, self.in_channels)
         x, size = pad_to_multiple(x, 2**self.depth)
