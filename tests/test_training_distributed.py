@@ -137,15 +137,22 @@ def test_batch_size_is_the_global_batch():
 # -- 6(a): two processes × 4 photos take the step of one process × 8 photos --------------------
 
 
-def test_two_replicas_take_the_step_of_one_process_on_the_whole_batch():
-    """Plain SGD and BatchNorm in eval mode (running statistics, the same in every process):
-    only the averaging of the gradients is compared."""
+def seeded_unet_and_batch(photos: int) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
+    """A small plain U-Net in eval mode (BatchNorm on its running statistics, the same in every
+    process) and ``photos`` random 32×32 photos with 0/1 masks, all drawn after seed 0."""
     from unet_tutorial.models import create_model
 
     torch.manual_seed(0)
     model = create_model("unet", base_channels=4, depth=2).eval()
-    images = torch.randn(8, 3, 32, 32)
-    masks = (torch.rand(8, 1, 32, 32) > 0.5).float()
+    images = torch.randn(photos, 3, 32, 32)
+    masks = (torch.rand(photos, 1, 32, 32) > 0.5).float()
+    return model, images, masks
+
+
+def test_two_replicas_take_the_step_of_one_process_on_the_whole_batch():
+    """Plain SGD and BatchNorm in eval mode (running statistics, the same in every process):
+    only the averaging of the gradients is compared."""
+    model, images, masks = seeded_unet_and_batch(8)
     before = copy.deepcopy(model.state_dict())
     two = parallel_step(model, images, masks, lr=0.1, world_size=2)
     assert largest_difference(model.state_dict(), before) == 0  # the model is left alone
@@ -177,13 +184,9 @@ def test_spawned_processes_take_the_forked_processes_step_and_leave_the_model_al
     network). Ten to twenty seconds: two new Pythons import torch."""
     from types import SimpleNamespace
 
-    from unet_tutorial.models import create_model
     from unet_tutorial.training import parallel_check
 
-    torch.manual_seed(0)
-    model = create_model("unet", base_channels=4, depth=2).eval()
-    images = torch.randn(4, 3, 32, 32)
-    masks = (torch.rand(4, 1, 32, 32) > 0.5).float()
+    model, images, masks = seeded_unet_and_batch(4)
     before = copy.deepcopy(model.state_dict())
     forked = parallel_step(model, images, masks, lr=0.1, world_size=2)
     monkeypatch.setattr(parallel_check, "sys", SimpleNamespace(platform="darwin"))
